@@ -1,0 +1,3 @@
+from privastream_desktop.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,208 @@
+"""The privacy delay line: frames leave only after every detector has ruled.
+
+Each detector runs in its own worker thread (a ``DetectorLane``) so the face
+and plate networks use both cores while the main thread decodes and encodes.
+Frames wait in a buffer; a frame is released when it is old enough and each
+lane has a verdict on it. The buffer is what turns detections into time
+ranges: a face first found in frame 40 is also masked in frames 25-39 that are
+still waiting (see ``TrackStabilizer``).
+
+Two clocks drive release:
+
+* file mode (``realtime_delay_s=None``): media time. A frame leaves once
+  ``lookahead_frames`` newer frames have arrived and their detections are
+  folded in. Nothing is dropped for speed; a detector that raises, or hangs
+  longer than ``job_timeout_s``, fails its frames closed.
+* realtime mode: wall clock. A frame captured at ``t`` leaves at
+  ``t + realtime_delay_s`` with whatever the lanes know then. A lane that has
+  not ruled on it by then (plus ``deadline_grace_s``), whose latest look is
+  more than ``max_stale_frames`` old, or that crashed, fails it closed.
+
+Fail closed means the frame is marked and the redactor hides all of it.
+"""
+
+from __future__ import annotations
+
+import bisect
+import time
+from collections import Counter, deque
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
+
+from privastream_desktop.detectors import Detector
+from privastream_desktop.regions import Frame, ProtectedFrame, Region
+from privastream_desktop.tracking import TrackStabilizer
+
+_OK, _PENDING, _FAILED = "ok", "pending", "failed"
+
+
+class DetectorLane:
+    """One detector, its worker thread, its tracker and its verdicts."""
+
+    def __init__(self, detector: Detector, tracker: TrackStabilizer, *, stride: int = 1) -> None:
+        self.detector = detector
+        self.tracker = tracker
+        self.stride = max(1, stride)
+        self.name = f"{detector.kind.value} detector"
+        self._executor = ThreadPoolExecutor(1, thread_name_prefix=f"detect-{detector.kind.value}")
+        self._jobs: dict[int, Future[list[Region]]] = {}  # submitted, not yet folded; ascending
+        self._keyframes: list[int] = []
+        self._failures: dict[int, str] = {}
+        self._stalled = False
+
+    @property
+    def busy(self) -> bool:
+        return any(not job.done() for job in self._jobs.values())
+
+    def wants(self, index: int, realtime: bool) -> bool:
+        """File mode runs every ``stride``-th frame; live mode whenever the lane is free."""
+        return not self.busy if realtime else index % self.stride == 0
+
+    def submit(self, frame: Frame) -> None:
+        self._jobs[frame.index] = self._executor.submit(self.detector.detect, frame.image)
+        self._keyframes.append(frame.index)
+
+    def fold(self, until: int | None = None, timeout: float | None = None, *, stall_on_timeout: bool) -> None:
+        """Feed finished detections to the tracker, in frame order.
+
+        Waits (up to ``timeout`` in all) for jobs on frames ``<= until``; a
+        lane that once timed out with ``stall_on_timeout`` is not waited on
+        again until one of its jobs finishes by itself.
+        """
+        deadline = None if timeout is None else time.monotonic() + timeout
+        for index in list(self._jobs):
+            job = self._jobs[index]
+            if not job.done():
+                if until is None or index > until or self._stalled:
+                    return
+                remaining = None if deadline is None else max(0.0, deadline - time.monotonic())
+                try:
+                    job.exception(timeout=remaining)
+                except FutureTimeout:
+                    self._stalled = stall_on_timeout
+                    if stall_on_timeout:
+                        self._failures[index] = f"{self.name} timed out"
+                    return
+            del self._jobs[index]
+            self._stalled = False
+            error = job.exception()
+            if error is not None:
+                self._failures[index] = f"{self.name} crashed: {type(error).__name__}: {error}"
+            else:
+                self.tracker.update(index, job.result())
+
+    def ruling(self, index: int, max_stale_frames: int | None) -> tuple[str, str]:
+        """The lane's verdict on frame ``index``: (ok|pending|failed, reason)."""
+        pos = bisect.bisect_right(self._keyframes, index) - 1
+        if pos < 0:
+            return _FAILED, f"{self.name} has not looked at this frame"
+        keyframe = self._keyframes[pos]
+        if keyframe in self._failures:
+            return _FAILED, self._failures[keyframe]
+        if max_stale_frames is not None and index - keyframe > max_stale_frames:
+            return _FAILED, f"{self.name} fell behind"
+        if keyframe in self._jobs:
+            return _PENDING, f"{self.name} fell behind"
+        return _OK, ""
+
+    def prune(self, oldest_index: int) -> None:
+        """Forget verdicts no buffered frame can need; keep the keyframe that rules it."""
+        pos = bisect.bisect_right(self._keyframes, oldest_index) - 1
+        if pos > 0:
+            for old in self._keyframes[:pos]:
+                self._failures.pop(old, None)
+            del self._keyframes[:pos]
+        self.tracker.forget_before(oldest_index)
+
+    def close(self) -> None:
+        self._executor.shutdown(wait=False, cancel_futures=True)
+
+
+class PrivacyDelayLine:
+    """Buffers frames until they are safe to show, or fails them closed."""
+
+    def __init__(
+        self,
+        lanes: list[DetectorLane],
+        *,
+        lookahead_frames: int = 0,
+        realtime_delay_s: float | None = None,
+        deadline_grace_s: float = 0.05,
+        job_timeout_s: float = 30.0,
+        max_stale_frames: int = 6,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.lanes = lanes
+        self.lookahead_frames = max(0, lookahead_frames)
+        self.realtime_delay_s = realtime_delay_s
+        self.deadline_grace_s = deadline_grace_s
+        self.job_timeout_s = job_timeout_s
+        self.max_stale_frames = max_stale_frames
+        self.clock = clock
+        self._buffer: deque[Frame] = deque()
+        self.fail_closed_counts: Counter[str] = Counter()
+
+    @property
+    def realtime(self) -> bool:
+        return self.realtime_delay_s is not None
+
+    def __len__(self) -> int:
+        return len(self._buffer)
+
+    def push(self, frame: Frame) -> list[ProtectedFrame]:
+        """Add a frame; return the frames that may leave now."""
+        for lane in self.lanes:
+            if lane.wants(frame.index, self.realtime):
+                lane.submit(frame)
+        self._buffer.append(frame)
+        if self.realtime:
+            return self.poll()
+        out = []
+        while len(self._buffer) > self.lookahead_frames:
+            out.append(self._release_head())
+        return out
+
+    def poll(self) -> list[ProtectedFrame]:
+        """Realtime mode: release frames whose time has come (call it regularly)."""
+        assert self.realtime_delay_s is not None, "poll() is for realtime mode"
+        out = []
+        while self._buffer and self.clock() >= self._buffer[0].t + self.realtime_delay_s:
+            out.append(self._release_head())
+        return out
+
+    def drain(self) -> list[ProtectedFrame]:
+        """End of stream: release everything, waiting for detectors as needed."""
+        out = []
+        while self._buffer:
+            out.append(self._release_head())
+        return out
+
+    def _release_head(self) -> ProtectedFrame:
+        frame = self._buffer.popleft()
+        newest = self._buffer[-1].index if self._buffer else frame.index
+        horizon = min(newest, frame.index + self.lookahead_frames)
+        for lane in self.lanes:
+            if self.realtime:
+                lane.fold(frame.index, self.deadline_grace_s, stall_on_timeout=False)
+            else:
+                lane.fold(horizon, self.job_timeout_s, stall_on_timeout=True)
+        height, width = frame.image.shape[:2]
+        regions: list[Region] = []
+        reasons: list[str] = []
+        stale = self.max_stale_frames if self.realtime else None
+        for lane in self.lanes:
+            state, reason = lane.ruling(frame.index, stale)
+            if state != _OK:
+                reasons.append(reason)
+            regions.extend(lane.tracker.regions_at(frame.index, width, height))
+        for reason in reasons:
+            self.fail_closed_counts[reason] += 1
+        oldest = self._buffer[0].index if self._buffer else frame.index + 1
+        for lane in self.lanes:
+            lane.prune(oldest)
+        return ProtectedFrame(frame, regions, fail_closed=bool(reasons), reasons=reasons)
+
+    def close(self) -> None:
+        for lane in self.lanes:
+            lane.close()

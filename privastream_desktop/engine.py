@@ -1,0 +1,76 @@
+"""Builds the privacy engine from user settings, for every front end alike.
+
+The CLI, the desktop app and the tests all call ``build_delay_line`` so that a
+setting means the same thing everywhere.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from privastream_desktop.delay_line import DetectorLane, PrivacyDelayLine
+from privastream_desktop.model_store import ModelStore
+from privastream_desktop.redactor import RedactionSettings
+from privastream_desktop.regions import RegionKind
+from privastream_desktop.tracking import TrackStabilizer
+
+
+@dataclass(slots=True)
+class ProtectionSettings:
+    """What to hide and how hard to look.
+
+    Strides trade CPU for latency of a first detection: a face is looked for
+    every ``face_stride``-th frame and the tracker fills the frames between.
+    ``lookahead_s`` is the file-mode privacy delay: how far back a new
+    detection is painted into frames not yet written.
+    """
+
+    faces: bool = True
+    plates: bool = True
+    face_threshold: float = 0.25
+    plate_threshold: float = 0.35
+    face_input_width: int = 960
+    face_stride: int = 2
+    plate_stride: int = 3
+    hold_s: float = 0.5
+    lookahead_s: float = 0.5
+    threads_per_detector: int = 1
+    redaction: RedactionSettings = field(default_factory=RedactionSettings)
+
+
+def build_lanes(settings: ProtectionSettings, fps: float, store: ModelStore | None = None) -> list[DetectorLane]:
+    """Load the enabled detectors (raises ModelError with a fix-it message)."""
+    store = store or ModelStore()
+    hold = max(1, round(settings.hold_s * fps))
+    lead = max(1, round(settings.lookahead_s * fps))
+    lanes: list[DetectorLane] = []
+    if settings.faces:
+        from privastream_desktop.detectors.faces import FaceDetector
+
+        faces = FaceDetector(
+            store,
+            input_width=settings.face_input_width,
+            threshold=settings.face_threshold,
+            threads=settings.threads_per_detector,
+        )
+        tracker = TrackStabilizer(RegionKind.FACE, hold_frames=hold, lead_frames=lead)
+        lanes.append(DetectorLane(faces, tracker, stride=settings.face_stride))
+    if settings.plates:
+        from privastream_desktop.detectors.plates import PlateDetector
+
+        plates = PlateDetector(store, threshold=settings.plate_threshold, threads=settings.threads_per_detector)
+        tracker = TrackStabilizer(RegionKind.PLATE, hold_frames=hold, lead_frames=lead)
+        lanes.append(DetectorLane(plates, tracker, stride=settings.plate_stride))
+    return lanes
+
+
+def build_delay_line(
+    settings: ProtectionSettings,
+    fps: float,
+    *,
+    realtime_delay_s: float | None = None,
+    store: ModelStore | None = None,
+) -> PrivacyDelayLine:
+    lanes = build_lanes(settings, fps, store)
+    lookahead = max(settings.face_stride, settings.plate_stride, round(settings.lookahead_s * fps))
+    return PrivacyDelayLine(lanes, lookahead_frames=lookahead, realtime_delay_s=realtime_delay_s)
