@@ -50,16 +50,16 @@ def build_parser() -> argparse.ArgumentParser:
     video.add_argument("output", type=Path, help="where to write the redacted video (.mp4, .mov or .mkv)")
     video.add_argument("--style", choices=[s.value for s in MaskStyle], default=MaskStyle.BLUR.value)
     video.add_argument("--strength", type=_fraction, default=0.8, help="0..1, how strongly masks hide (default 0.8)")
-    video.add_argument("--padding", type=_padding, default=1.3, help="mask scale around each detection (default 1.3)")
+    video.add_argument("--padding", type=_padding, default=1.4, help="mask scale around each detection (default 1.4)")
     video.add_argument("--no-faces", action="store_true", help="do not hide faces")
     video.add_argument("--no-plates", action="store_true", help="do not hide licence plates")
     video.add_argument("--face-threshold", type=_fraction, default=0.25, help="lower finds more faces (default 0.25)")
-    video.add_argument("--plate-threshold", type=_fraction, default=0.35, help="lower finds more plates (default 0.35)")
+    video.add_argument("--plate-threshold", type=_fraction, default=0.25, help="lower finds more plates (default 0.25)")
     video.add_argument(
         "--lookahead", type=_seconds, default=0.5, help="seconds a new detection is painted back in time (default 0.5)"
     )
     video.add_argument(
-        "--crf", type=int, default=18, choices=range(0, 52), metavar="0-51", help="H.264 quality (default 18)"
+        "--crf", type=int, default=20, choices=range(0, 52), metavar="0-51", help="H.264 quality (default 20)"
     )
     video.add_argument("--overwrite", action="store_true", help="replace OUTPUT if it exists (never the input)")
     video.add_argument("--quiet", action="store_true", help="no progress bar")
@@ -83,33 +83,27 @@ def _run_video(args: argparse.Namespace) -> int:
         redaction=RedactionSettings(MaskStyle(args.style), args.strength, args.padding),
     )
     job = VideoRedactionJob(args.input, args.output, settings, overwrite=args.overwrite, crf=args.crf)
-    bar = None
-    if not args.quiet:
-        from tqdm import tqdm
-
-        bar = tqdm(unit="frame", desc="privastream", dynamic_ncols=True, file=sys.stderr)
+    bars: list = []  # created on the first frame, so input errors print alone
 
     def progress(done: int, total: int) -> None:
-        if bar is None:
+        if args.quiet:
             return
-        if total and bar.total != total:
-            bar.total = total
-        bar.update(done - bar.n)
+        if not bars:
+            from tqdm import tqdm
+
+            bars.append(tqdm(total=total or None, unit="frame", desc="privastream", dynamic_ncols=True))
+        bars[0].update(done - bars[0].n)
 
     try:
         report = job.run(progress)
     except (InputError, ModelError) as exc:
-        if bar is not None:
-            bar.close()
         print(f"error: {exc}", file=sys.stderr)
         return 1
     except OSError as exc:
-        if bar is not None:
-            bar.close()
         print(f"error: could not write {args.output}: {exc.strerror or exc}", file=sys.stderr)
         return 1
     finally:
-        if bar is not None:
+        for bar in bars:
             bar.close()
     print(
         f"wrote {args.output}: {report.frames} frames in {report.seconds:.1f} s ({report.fps:.1f} frames/s), "

@@ -11,7 +11,9 @@ Two clocks drive release:
 
 * file mode (``realtime_delay_s=None``): media time. A frame leaves once
   ``lookahead_frames`` newer frames have arrived and their detections are
-  folded in. Nothing is dropped for speed; a detector that raises, or hangs
+  folded in. ``pipeline_frames`` more are held so the detectors work on
+  frames well ahead of the one being written instead of the main thread
+  waiting on each fresh job. Nothing is dropped for speed; a detector that raises, or hangs
   longer than ``job_timeout_s``, fails its frames closed.
 * realtime mode: wall clock. A frame captured at ``t`` leaves at
   ``t + realtime_delay_s`` with whatever the lanes know then. A lane that has
@@ -38,14 +40,17 @@ _OK, _PENDING, _FAILED = "ok", "pending", "failed"
 
 
 class DetectorLane:
-    """One detector, its worker thread, its tracker and its verdicts."""
+    """One detector, its worker threads, its tracker and its verdicts."""
 
-    def __init__(self, detector: Detector, tracker: TrackStabilizer, *, stride: int = 1) -> None:
+    def __init__(self, detector: Detector, tracker: TrackStabilizer, *, stride: int = 1, workers: int = 1) -> None:
         self.detector = detector
         self.tracker = tracker
         self.stride = max(1, stride)
+        self.workers = max(1, workers)
         self.name = f"{detector.kind.value} detector"
-        self._executor = ThreadPoolExecutor(1, thread_name_prefix=f"detect-{detector.kind.value}")
+        # Several workers let one slow model use both cores (onnxruntime sessions
+        # accept concurrent runs); results are still folded in frame order.
+        self._executor = ThreadPoolExecutor(self.workers, thread_name_prefix=f"detect-{detector.kind.value}")
         self._jobs: dict[int, Future[list[Region]]] = {}  # submitted, not yet folded; ascending
         self._keyframes: list[int] = []
         self._failures: dict[int, str] = {}
@@ -53,7 +58,7 @@ class DetectorLane:
 
     @property
     def busy(self) -> bool:
-        return any(not job.done() for job in self._jobs.values())
+        return sum(not job.done() for job in self._jobs.values()) >= self.workers
 
     def wants(self, index: int, realtime: bool) -> bool:
         """File mode runs every ``stride``-th frame; live mode whenever the lane is free."""
@@ -127,6 +132,7 @@ class PrivacyDelayLine:
         lanes: list[DetectorLane],
         *,
         lookahead_frames: int = 0,
+        pipeline_frames: int = 12,
         realtime_delay_s: float | None = None,
         deadline_grace_s: float = 0.05,
         job_timeout_s: float = 30.0,
@@ -135,6 +141,7 @@ class PrivacyDelayLine:
     ) -> None:
         self.lanes = lanes
         self.lookahead_frames = max(0, lookahead_frames)
+        self.pipeline_frames = max(0, pipeline_frames)
         self.realtime_delay_s = realtime_delay_s
         self.deadline_grace_s = deadline_grace_s
         self.job_timeout_s = job_timeout_s
@@ -159,7 +166,7 @@ class PrivacyDelayLine:
         if self.realtime:
             return self.poll()
         out = []
-        while len(self._buffer) > self.lookahead_frames:
+        while len(self._buffer) > self.lookahead_frames + self.pipeline_frames:
             out.append(self._release_head())
         return out
 

