@@ -23,7 +23,7 @@ def main() -> None:
     print(f"frame {frame.shape[1]}x{frame.shape[0]}, median / p90 ms per call")
     print(f"{'detector':<10} {'input':>6} {'threads':>7} {'median':>8} {'p90':>8}")
     for cls in (FaceDetector, PlateDetector):
-        for width in (640, 960):
+        for width in (640, 800, 960):
             for threads in (1, 2):
                 detector = cls(input_width=width, threads=threads)
                 median, p90 = time_ms(lambda d=detector: d.detect(frame), args.repeats)
