@@ -30,6 +30,13 @@ def _padding(text: str) -> float:
     return value
 
 
+def _delay(text: str) -> float:
+    value = float(text)
+    if not 0.0 <= value <= 3.0:
+        raise argparse.ArgumentTypeError(f"must be between 0 and 3 seconds, got {text}")
+    return value
+
+
 def _seconds(text: str) -> float:
     value = float(text)
     if not 0.0 <= value <= 5.0:
@@ -65,6 +72,22 @@ def build_parser() -> argparse.ArgumentParser:
     video.add_argument("--quiet", action="store_true", help="no progress bar")
 
     sub.add_parser("models", help="list every model, where it comes from, its licence and status")
+
+    live = sub.add_parser("live", help="protect a camera (or a looping video file) live, without a window")
+    live.add_argument("--source", default="0", help="camera number or video file (default 0)")
+    live.add_argument("--vcam", action="store_true", help="send the protected picture to the virtual camera")
+    live.add_argument("--delay", type=_delay, default=0.5, help="privacy delay in seconds, 0-3 (default 0.5)")
+    live.add_argument("--no-faces", action="store_true")
+    live.add_argument("--no-plates", action="store_true")
+    live.add_argument("--width", type=int, default=1280)
+    live.add_argument("--height", type=int, default=720)
+    live.add_argument("--fps", type=float, default=30.0)
+    live.add_argument("--seconds", type=float, default=0.0, help="stop after this long (default: until Ctrl-C)")
+
+    app = sub.add_parser("app", help="open the desktop app (the default with no command)")
+    app.add_argument("--source", default=None, help="camera number or video file to start with")
+    app.add_argument("--quit-after", type=float, default=None, metavar="S", help="close after S seconds")
+    app.add_argument("--screenshot", default=None, metavar="PNG", help="with --quit-after: save the screen first")
     return parser
 
 
@@ -136,6 +159,55 @@ def _run_models() -> int:
     return 1 if failing else 0
 
 
+def _run_live(args: argparse.Namespace) -> int:
+    import threading
+    import time
+
+    from privastream_desktop.live import LivePipeline, open_live_source
+    from privastream_desktop.sinks import FrameSink, VirtualCameraSink, VirtualCameraUnavailable
+    from privastream_desktop.sources import SourceError
+
+    settings = ProtectionSettings(faces=not args.no_faces, plates=not args.no_plates)
+    try:
+        source = open_live_source(args.source, args.width, args.height, args.fps)
+    except SourceError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    sinks: list[FrameSink] = []
+    try:
+        if args.vcam:
+            sinks.append(VirtualCameraSink(source.width, source.height, source.fps))
+            print(f"virtual camera: {sinks[0].name}", file=sys.stderr)
+        pipeline = LivePipeline(source, settings, delay_s=args.delay, sinks=sinks)
+    except (VirtualCameraUnavailable, ModelError) as exc:
+        source.close()
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    stop = threading.Event()
+    runner = threading.Thread(target=pipeline.run, args=(stop,), daemon=True)
+    runner.start()
+    started = time.monotonic()
+    try:
+        while runner.is_alive() and not (args.seconds and time.monotonic() - started >= args.seconds):
+            runner.join(1.0)
+            s = pipeline.stats()
+            state = "FAILING CLOSED: " + "; ".join(s.last_fail_reasons) if s.failing_now else "ok"
+            print(
+                f"in {s.fps_in:4.1f} fps  out {s.fps_out:4.1f} fps  latency p50 {s.latency_p50_ms:4.0f} ms "
+                f"p95 {s.latency_p95_ms:4.0f} ms  CPU {s.cpu_percent:3.0f}%  {state}",
+                file=sys.stderr,
+            )
+    except KeyboardInterrupt:
+        pass
+    finally:
+        stop.set()
+        runner.join(5.0)
+        for sink in sinks:
+            sink.close()
+        source.close()
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -144,8 +216,15 @@ def main(argv: list[str] | None = None) -> int:
             return _run_video(args)
         if args.command == "models":
             return _run_models()
+        if args.command == "live":
+            return _run_live(args)
     except KeyboardInterrupt:
         print("\ninterrupted: nothing was written", file=sys.stderr)
         return 130
-    parser.print_help()
-    return 0
+    from privastream_desktop.ui.app import run_app
+
+    return run_app(
+        source=getattr(args, "source", None),
+        screenshot=getattr(args, "screenshot", None),
+        quit_after=getattr(args, "quit_after", None),
+    )

@@ -17,8 +17,10 @@ Two clocks drive release:
   longer than ``job_timeout_s``, fails its frames closed.
 * realtime mode: wall clock. A frame captured at ``t`` leaves at
   ``t + realtime_delay_s`` with whatever the lanes know then. A lane that has
-  not ruled on it by then (plus ``deadline_grace_s``), whose latest look is
-  more than ``max_stale_frames`` old, or that crashed, fails it closed.
+  not ruled on it by then (plus ``deadline_grace_s``) falls back to its newest
+  finished look; if that is more than ``max_stale_frames`` old, or the lane
+  crashed, the frame fails closed. Lanes keep their stride in live mode too,
+  so detection never starves the capture and preview threads.
 
 Fail closed means the frame is marked and the redactor hides all of it.
 """
@@ -54,6 +56,7 @@ class DetectorLane:
         self._jobs: dict[int, Future[list[Region]]] = {}  # submitted, not yet folded; ascending
         self._keyframes: list[int] = []
         self._failures: dict[int, str] = {}
+        self._last_folded: tuple[int, str | None] | None = None  # (keyframe, failure reason)
         self._stalled = False
 
     @property
@@ -61,8 +64,10 @@ class DetectorLane:
         return sum(not job.done() for job in self._jobs.values()) >= self.workers
 
     def wants(self, index: int, realtime: bool) -> bool:
-        """File mode runs every ``stride``-th frame; live mode whenever the lane is free."""
-        return not self.busy if realtime else index % self.stride == 0
+        """File mode runs every ``stride``-th frame; live mode at most that often, when a worker is free."""
+        if not realtime:
+            return index % self.stride == 0
+        return not self.busy and (not self._keyframes or index - self._keyframes[-1] >= self.stride)
 
     def submit(self, frame: Frame) -> None:
         self._jobs[frame.index] = self._executor.submit(self.detector.detect, frame.image)
@@ -96,6 +101,7 @@ class DetectorLane:
                 self._failures[index] = f"{self.name} crashed: {type(error).__name__}: {error}"
             else:
                 self.tracker.update(index, job.result())
+            self._last_folded = (index, self._failures.get(index))
 
     def ruling(self, index: int, max_stale_frames: int | None) -> tuple[str, str]:
         """The lane's verdict on frame ``index``: (ok|pending|failed, reason)."""
@@ -103,12 +109,19 @@ class DetectorLane:
         if pos < 0:
             return _FAILED, f"{self.name} has not looked at this frame"
         keyframe = self._keyframes[pos]
-        if keyframe in self._failures:
-            return _FAILED, self._failures[keyframe]
+        failure = self._failures.get(keyframe)
+        if keyframe in self._jobs and failure is None:
+            if max_stale_frames is None:
+                return _PENDING, f"{self.name} fell behind"
+            # Live: this frame's own look is still running; the newest finished look may rule
+            # instead (the tracker extrapolates from it) if it is recent enough.
+            if self._last_folded is None or self._last_folded[0] > index:
+                return _FAILED, f"{self.name} fell behind"
+            keyframe, failure = self._last_folded
+        if failure is not None:
+            return _FAILED, failure
         if max_stale_frames is not None and index - keyframe > max_stale_frames:
             return _FAILED, f"{self.name} fell behind"
-        if keyframe in self._jobs:
-            return _PENDING, f"{self.name} fell behind"
         return _OK, ""
 
     def prune(self, oldest_index: int) -> None:
@@ -136,7 +149,7 @@ class PrivacyDelayLine:
         realtime_delay_s: float | None = None,
         deadline_grace_s: float = 0.05,
         job_timeout_s: float = 30.0,
-        max_stale_frames: int = 6,
+        max_stale_frames: int = 8,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.lanes = lanes

@@ -104,7 +104,9 @@ class Region:
 class Frame:
     """A decoded picture with its position in the stream.
 
-    ``t`` is seconds: media time for files, capture time for live sources.
+    ``t`` is seconds: media time when exporting a file; ``time.monotonic()`` at
+    capture for live sources (a looping file included, which keeps its media
+    time in ``meta["media_t"]``), because the live delay line runs on that clock.
     """
 
     index: int

@@ -133,4 +133,4 @@ def test_models_listing():
 
 def test_version_and_help():
     assert run_cli("--version").stdout.startswith("privastream ")
-    assert "video" in run_cli().stdout
+    assert "video" in run_cli("--help").stdout

@@ -139,3 +139,21 @@ def test_realtime_fast_detector_passes_frames_with_masks():
     assert [p.frame.index for p in out] == list(range(20 - 3))
     assert not any(p.fail_closed for p in out)
     assert all(p.regions for p in out)
+
+
+def test_realtime_frames_between_looks_use_the_newest_finished_look():
+    """A detector slower than the frame interval still rules, through its newest finished look."""
+    detector = ScriptedDetector(delay_s=0.05)
+    line = PrivacyDelayLine([lane(detector)], realtime_delay_s=0.0, deadline_grace_s=0.005, max_stale_frames=8)
+    out = []
+    start = time.monotonic()
+    for i in range(30):
+        out += line.push(frame(i, t=time.monotonic()))
+        time.sleep(max(0.0, start + (i + 1) / 30 - time.monotonic()))
+    line.close()
+    assert len(out) == 30
+    assert out[0].fail_closed, "before the first look finishes nothing can vouch for a frame"
+    later = out[5:]
+    assert not any(p.fail_closed for p in later)
+    assert all(p.regions for p in later)
+    assert len(detector.calls) < 30, "a busy lane must skip frames in live mode"
