@@ -69,6 +69,9 @@ def build_parser() -> argparse.ArgumentParser:
         "--crf", type=int, default=20, choices=range(0, 52), metavar="0-51", help="H.264 quality (default 20)"
     )
     video.add_argument("--overwrite", action="store_true", help="replace OUTPUT if it exists (never the input)")
+    video.add_argument(
+        "--report", action="store_true", help="also write OUTPUT.report.json: what was hidden when (no PII, no pixels)"
+    )
     video.add_argument("--quiet", action="store_true", help="no progress bar")
 
     sub.add_parser("models", help="list every model, where it comes from, its licence and status")
@@ -106,6 +109,12 @@ def _run_video(args: argparse.Namespace) -> int:
         redaction=RedactionSettings(MaskStyle(args.style), args.strength, args.padding),
     )
     job = VideoRedactionJob(args.input, args.output, settings, overwrite=args.overwrite, crf=args.crf)
+    audit = None
+    if args.report:
+        from privastream_desktop.report import RedactionReport
+
+        audit = RedactionReport(settings)
+        job.on_protected = audit.add
     bars: list = []  # created on the first frame, so input errors print alone
 
     def progress(done: int, total: int) -> None:
@@ -133,6 +142,11 @@ def _run_video(args: argparse.Namespace) -> int:
         f"audio {'kept' if report.audio else 'none in input'}",
         file=sys.stderr,
     )
+    if audit is not None:
+        from privastream_desktop.report import report_path_for
+
+        written = audit.write(report_path_for(args.output), input_path=args.input, output_path=args.output)
+        print(f"wrote {written}", file=sys.stderr)
     if report.fail_closed_frames:
         reasons = "; ".join(f"{why} ({n})" for why, n in report.fail_closed_reasons.most_common())
         print(f"warning: {report.fail_closed_frames} frames fully blurred because: {reasons}", file=sys.stderr)

@@ -202,9 +202,10 @@ class PrivacyDelayLine:
         frame = self._buffer.popleft()
         newest = self._buffer[-1].index if self._buffer else frame.index
         horizon = min(newest, frame.index + self.lookahead_frames)
+        grace_ends = time.monotonic() + self.deadline_grace_s  # one budget per frame, shared by all lanes
         for lane in self.lanes:
             if self.realtime:
-                lane.fold(frame.index, self.deadline_grace_s, stall_on_timeout=False)
+                lane.fold(frame.index, max(0.0, grace_ends - time.monotonic()), stall_on_timeout=False)
             else:
                 lane.fold(horizon, self.job_timeout_s, stall_on_timeout=True)
         height, width = frame.image.shape[:2]

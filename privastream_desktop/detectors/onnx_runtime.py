@@ -41,3 +41,8 @@ def nms(boxes: np.ndarray, scores: np.ndarray, iou_threshold: float) -> np.ndarr
     xywh = np.column_stack([boxes[:, 0], boxes[:, 1], boxes[:, 2] - boxes[:, 0], boxes[:, 3] - boxes[:, 1]])
     keep = cv2.dnn.NMSBoxes(xywh.tolist(), scores.astype(float).tolist(), 0.0, iou_threshold)
     return np.asarray(keep, dtype=np.int64).reshape(-1)
+
+
+def round_up_32(value: float) -> int:
+    """Both models downsample by 32, so their input sides must be multiples of it."""
+    return max(32, int(np.ceil(value / 32.0)) * 32)

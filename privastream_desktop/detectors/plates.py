@@ -11,16 +11,12 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from privastream_desktop.detectors.onnx_runtime import nms, open_session
+from privastream_desktop.detectors.onnx_runtime import nms, open_session, round_up_32
 from privastream_desktop.model_store import ModelStore
 from privastream_desktop.regions import Box, Region, RegionKind
 
 MODEL_ID = "plate-yolov8n"
 _LETTERBOX_GREY = (114, 114, 114)
-
-
-def _round32(value: float) -> int:
-    return max(32, int(np.ceil(value / 32.0)) * 32)
 
 
 class PlateDetector:
@@ -44,8 +40,8 @@ class PlateDetector:
     def detect(self, image: np.ndarray) -> list[Region]:
         height, width = image.shape[:2]
         # A rectangular letterbox (e.g. 640x384 for 16:9) spends no compute on padding.
-        in_w = _round32(min(self.input_width, width))
-        in_h = _round32(in_w * height / width)
+        in_w = round_up_32(min(self.input_width, width))
+        in_h = round_up_32(in_w * height / width)
         scale = min(in_w / width, in_h / height)
         new_w, new_h = round(width * scale), round(height * scale)
         pad_x, pad_y = (in_w - new_w) // 2, (in_h - new_h) // 2

@@ -15,6 +15,7 @@ from PySide6.QtGui import QCloseEvent, QIcon, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
+    QDockWidget,
     QFileDialog,
     QFormLayout,
     QGroupBox,
@@ -34,6 +35,7 @@ from privastream_desktop.live import PANIC_REASON, LiveFrame, LiveStats
 from privastream_desktop.redactor import MaskStyle
 from privastream_desktop.resources import data_dir
 from privastream_desktop.sources import list_cameras
+from privastream_desktop.ui.export import ExportDialog, ExportQueue, ExportRequest
 from privastream_desktop.ui.preview import PreviewWidget
 from privastream_desktop.ui.worker import PipelineWorker
 
@@ -56,6 +58,7 @@ class MainWindow(QMainWindow):
         self.config_path = config_path
         self.vcam_backend = vcam_backend
         self.worker: PipelineWorker | None = None
+        self.export_queue: ExportQueue | None = None
         self.thread: QThread | None = None
         self.last_frame: LiveFrame | None = None
         self.last_stats: LiveStats | None = None
@@ -168,6 +171,14 @@ class MainWindow(QMainWindow):
         for widget in (self.raw_check, self.overlay_check, self.vcam_check, self.vcam_label):
             view.addWidget(widget)
         side.addWidget(view_box)
+
+        files_box = QGroupBox("Recordings")
+        files = QVBoxLayout(files_box)
+        self.export_button = QPushButton("Export video…")
+        self.export_button.setToolTip("Protect a recorded file with these settings (runs beside the live preview)")
+        self.export_button.clicked.connect(self.open_export_dialog)
+        files.addWidget(self.export_button)
+        side.addWidget(files_box)
         side.addStretch(1)
 
         scroll = QScrollArea()
@@ -399,9 +410,29 @@ class MainWindow(QMainWindow):
         if self.thread is not None and self.worker is not None and not self.error:
             self.status_label.setText("Source ended")
 
+    # -- exports -------------------------------------------------------------------------------
+    @Slot()
+    def open_export_dialog(self) -> ExportDialog:
+        """Shows the dialog (non-blocking) and queues the export it is accepted with."""
+        dialog = ExportDialog(self.config.protection(), self)
+        dialog.accepted.connect(lambda: self.queue_export(dialog.request()))
+        dialog.open()
+        return dialog
+
+    def queue_export(self, request: ExportRequest) -> int:
+        if self.export_queue is None:
+            self.export_queue = ExportQueue()
+            dock = QDockWidget("Exports", self)
+            dock.setObjectName("exports")
+            dock.setWidget(self.export_queue)
+            self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, dock)
+        return self.export_queue.add(request)
+
     # -- closing ---------------------------------------------------------------------------------
     def closeEvent(self, event: QCloseEvent) -> None:
         self.stop()
+        if self.export_queue is not None:
+            self.export_queue.shutdown()  # cancels what is running: no half files are left behind
         self.config = replace(self._config_from_controls(), window_geometry=bytes(self.saveGeometry().toHex()).decode())
         save_config(self.config, self.config_path)
         super().closeEvent(event)
