@@ -7,13 +7,13 @@ cd "$(dirname "$0")/.."
 
 # Qt (PySide6) needs these even offscreen; the xcb ones show real windows (and Xvfb runs the
 # window test). OpenCV is the headless build and PyAV bundles FFmpeg, so the app needs no codecs;
-# the apt ffmpeg is only the tests' outside oracle (ffprobe).
+# the apt ffmpeg (ffprobe) and xdotool only serve the tests.
 APT_PACKAGES=(
   libglib2.0-0 libegl1 libgl1 libfontconfig1 libfreetype6 libxkbcommon0 libdbus-1-3
   libx11-xcb1 libxkbcommon-x11-0 libxcb-cursor0 libxcb-icccm4 libxcb-image0 libxcb-keysyms1 libxcb-randr0
   libxcb-render-util0 libxcb-shape0 libxcb-shm0 libxcb-sync1 libxcb-xfixes0 libxcb-xkb1
   xvfb xauth
-  ffmpeg
+  ffmpeg xdotool
 )
 
 if command -v dpkg-query >/dev/null 2>&1; then

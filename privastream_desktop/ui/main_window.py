@@ -36,6 +36,7 @@ from privastream_desktop.redactor import MaskStyle
 from privastream_desktop.resources import data_dir
 from privastream_desktop.sources import list_cameras
 from privastream_desktop.ui.export import ExportDialog, ExportQueue, ExportRequest
+from privastream_desktop.ui.hotkey import GlobalHotkey
 from privastream_desktop.ui.preview import PreviewWidget
 from privastream_desktop.ui.worker import PipelineWorker
 
@@ -52,11 +53,19 @@ def _slider(minimum: int, maximum: int, value: int) -> QSlider:
 
 
 class MainWindow(QMainWindow):
-    def __init__(self, config: AppConfig, *, config_path: Path | None = None, vcam_backend: str | None = None):
+    def __init__(
+        self,
+        config: AppConfig,
+        *,
+        config_path: Path | None = None,
+        vcam_backend: str | None = None,
+        global_hotkey: bool = True,
+    ):
         super().__init__()
         self.config = config
         self.config_path = config_path
         self.vcam_backend = vcam_backend
+        self.use_global_hotkey = global_hotkey
         self.worker: PipelineWorker | None = None
         self.export_queue: ExportQueue | None = None
         self.thread: QThread | None = None
@@ -88,12 +97,22 @@ class MainWindow(QMainWindow):
             "QPushButton { background: #b3261e; color: white; font-weight: bold; font-size: 15px; }"
             "QPushButton:checked { background: #ff5449; }"
         )
-        self.panic_button.setToolTip("Hide the whole picture until pressed again")
         self.panic_button.toggled.connect(self._on_panic)
         side.addWidget(self.panic_button)
-        QShortcut(QKeySequence(PANIC_SHORTCUT), self, context=Qt.ShortcutContext.ApplicationShortcut).activated.connect(
-            self.panic_button.toggle
-        )
+        self.hotkey = GlobalHotkey()
+        why_not = self.hotkey.start() if self.use_global_hotkey else "switched off"
+        if why_not is None:
+            self.hotkey.activated.connect(self.panic_button.toggle)
+            self.panic_button.setToolTip(
+                f"Hide the whole picture until pressed again ({PANIC_SHORTCUT}, works in any app)"
+            )
+        else:  # one of the two, never both: each would toggle PANIC
+            shortcut = QShortcut(QKeySequence(PANIC_SHORTCUT), self, context=Qt.ShortcutContext.ApplicationShortcut)
+            shortcut.activated.connect(self.panic_button.toggle)
+            self.panic_button.setToolTip(
+                f"Hide the whole picture until pressed again ({PANIC_SHORTCUT} while PrivaStream has the focus; "
+                f"the system-wide hotkey is unavailable: {why_not})"
+            )
 
         self.preset_combo = QComboBox()
         self.preset_combo.addItems(list(PRESETS))
@@ -383,7 +402,7 @@ class MainWindow(QMainWindow):
             f"CPU {stats.cpu_percent:3.0f}% · models: {', '.join(stats.models) or 'none'}"
         )
         if stats.failing_now:
-            text += " · FAILING CLOSED"
+            text += " · PANIC: output hidden" if PANIC_REASON in stats.last_fail_reasons else " · FAILING CLOSED"
         self.status_label.setText(text)
 
     @Slot(bool, str)
@@ -431,6 +450,7 @@ class MainWindow(QMainWindow):
     # -- closing ---------------------------------------------------------------------------------
     def closeEvent(self, event: QCloseEvent) -> None:
         self.stop()
+        self.hotkey.stop()
         if self.export_queue is not None:
             self.export_queue.shutdown()  # cancels what is running: no half files are left behind
         self.config = replace(self._config_from_controls(), window_geometry=bytes(self.saveGeometry().toHex()).decode())
