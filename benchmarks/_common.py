@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import platform
+import sys
 import time
 from collections.abc import Callable
+from pathlib import Path
 
 import onnxruntime
 
 import privastream_desktop
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the repo root, for tests.media
 
 
 def machine_line() -> str:

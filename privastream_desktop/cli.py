@@ -70,11 +70,32 @@ def build_parser() -> argparse.ArgumentParser:
     )
     video.add_argument("--overwrite", action="store_true", help="replace OUTPUT if it exists (never the input)")
     video.add_argument(
+        "--keep-visible",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="leave this enrolled person unblurred (repeatable; see `privastream whitelist`)",
+    )
+    video.add_argument(
         "--report", action="store_true", help="also write OUTPUT.report.json: what was hidden when (no PII, no pixels)"
     )
     video.add_argument("--quiet", action="store_true", help="no progress bar")
 
     sub.add_parser("models", help="list every model, where it comes from, its licence and status")
+
+    people = sub.add_parser("whitelist", help="people who stay visible: enrol from photos, list, remove, move")
+    people_sub = people.add_subparsers(dest="action", metavar="ACTION", required=True)
+    add = people_sub.add_parser("add", help="enrol a person from photos of them alone (2-5 different shots)")
+    add.add_argument("name")
+    add.add_argument("photos", nargs="+", type=Path)
+    people_sub.add_parser("list", help="who is enrolled")
+    remove = people_sub.add_parser("remove", help="forget a person (their face data is deleted)")
+    remove.add_argument("name")
+    people_sub.add_parser("clear", help="forget everybody")
+    export = people_sub.add_parser("export", help="write the whitelist to a file, to move it to another PC")
+    export.add_argument("file", type=Path)
+    load = people_sub.add_parser("import", help="add the people from an exported whitelist file")
+    load.add_argument("file", type=Path)
 
     live = sub.add_parser("live", help="protect a camera (or a looping video file) live, without a window")
     live.add_argument("--source", default="0", help="camera number or video file (default 0)")
@@ -100,7 +121,18 @@ def _run_video(args: argparse.Namespace) -> int:
     if args.no_faces and args.no_plates:
         print("error: nothing to hide: both --no-faces and --no-plates given", file=sys.stderr)
         return 1
+    whitelist = None
+    if args.keep_visible:
+        from privastream_desktop.whitelist import Whitelist, WhitelistError
+
+        try:
+            whitelist = Whitelist.load()
+            whitelist.keep_only_visible(args.keep_visible)
+        except WhitelistError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 1
     settings = ProtectionSettings(
+        whitelist=whitelist,
         faces=not args.no_faces,
         plates=not args.no_plates,
         face_threshold=args.face_threshold,
@@ -222,6 +254,59 @@ def _run_live(args: argparse.Namespace) -> int:
     return 0
 
 
+def _run_whitelist(args: argparse.Namespace) -> int:
+    import cv2
+
+    from privastream_desktop.whitelist import Whitelist, WhitelistError
+
+    try:
+        whitelist = Whitelist.load()
+        if args.action == "add":
+            from privastream_desktop.detectors.faces import FaceDetector
+            from privastream_desktop.identity import FaceEmbedder, SampleRejected, check_sample
+
+            detector, embedder = FaceDetector(), FaceEmbedder()
+            samples = []
+            for photo in args.photos:
+                image = cv2.imread(str(photo))
+                if image is None:
+                    print(f"skipped {photo}: not a picture that can be read", file=sys.stderr)
+                    continue
+                try:
+                    samples.append(check_sample(image, detector.detect(image), embedder))
+                except SampleRejected as exc:
+                    print(f"skipped {photo}: {exc}", file=sys.stderr)
+            if not samples:
+                print(f"error: no usable photo of {args.name}; nothing was saved", file=sys.stderr)
+                return 1
+            whitelist.add(args.name, [s.embedding for s in samples], samples[0].thumbnail_jpeg)
+            print(f"enrolled {args.name} from {len(samples)} photo(s); stored in {whitelist.save()}")
+        elif args.action == "list":
+            for person in whitelist.people:
+                state = "visible" if person.visible else "hidden"
+                print(f"{person.name}  ({len(person.embeddings)} samples, {state})")
+            if not whitelist.people:
+                print("nobody is enrolled: every face is blurred")
+        elif args.action == "remove":
+            whitelist.delete(args.name)
+            whitelist.save()
+            print(f"removed {args.name}")
+        elif args.action == "clear":
+            whitelist.delete_all()
+            whitelist.save()
+            print("removed everybody")
+        elif args.action == "export":
+            print(f"wrote {whitelist.export_to(args.file)} (it holds face data: keep it private)")
+        elif args.action == "import":
+            added = whitelist.import_from(args.file)
+            whitelist.save()
+            print(f"imported {', '.join(added) or 'nobody new'}")
+    except (WhitelistError, ModelError, OSError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -232,6 +317,8 @@ def main(argv: list[str] | None = None) -> int:
             return _run_models()
         if args.command == "live":
             return _run_live(args)
+        if args.command == "whitelist":
+            return _run_whitelist(args)
     except KeyboardInterrupt:
         print("\ninterrupted: nothing was written", file=sys.stderr)
         return 130

@@ -17,6 +17,7 @@ from platformdirs import user_config_dir
 
 from privastream_desktop.engine import ProtectionSettings
 from privastream_desktop.redactor import MaskStyle, RedactionSettings
+from privastream_desktop.whitelist import Whitelist
 
 CONFIG_ENV = "PRIVASTREAM_CONFIG_DIR"  # tests and portable installs point this elsewhere
 
@@ -42,7 +43,7 @@ class AppConfig:
     window_geometry: str = ""  # Qt's saveGeometry() as hex
     extra: dict[str, object] = field(default_factory=dict)
 
-    def protection(self) -> ProtectionSettings:
+    def protection(self, whitelist: Whitelist | None = None) -> ProtectionSettings:
         """Engine settings for these choices.
 
         Sensitivity 0.5 gives the measured defaults (threshold 0.25); 1.0 halves
@@ -55,6 +56,7 @@ class AppConfig:
             face_threshold=threshold,
             plate_threshold=threshold,
             redaction=RedactionSettings(MaskStyle(self.style), self.strength, self.padding),
+            whitelist=whitelist,
         )
 
 

@@ -9,10 +9,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from privastream_desktop.delay_line import DetectorLane, PrivacyDelayLine
+from privastream_desktop.detectors import Detector
 from privastream_desktop.model_store import ModelStore
 from privastream_desktop.redactor import RedactionSettings
 from privastream_desktop.regions import RegionKind
 from privastream_desktop.tracking import TrackStabilizer
+from privastream_desktop.whitelist import Whitelist
 
 
 @dataclass(slots=True)
@@ -38,6 +40,8 @@ class ProtectionSettings:
     threads_per_detector: int = 1
     face_workers: int = 2
     redaction: RedactionSettings = field(default_factory=RedactionSettings)
+    whitelist: Whitelist | None = None  # enrolled people who stay visible; None: blur every face
+    identify_every: int = 2  # describe faces on every n-th look (an embedding costs ~60 ms per face)
 
 
 def build_lanes(settings: ProtectionSettings, fps: float, store: ModelStore | None = None) -> list[DetectorLane]:
@@ -55,8 +59,23 @@ def build_lanes(settings: ProtectionSettings, fps: float, store: ModelStore | No
             threshold=settings.face_threshold,
             threads=settings.threads_per_detector,
         )
-        tracker = TrackStabilizer(RegionKind.FACE, hold_frames=hold, lead_frames=lead)
-        lanes.append(DetectorLane(faces, tracker, stride=settings.face_stride, workers=settings.face_workers))
+        detector: Detector = faces
+        is_visible = None
+        # Wrapped even while nobody is enrolled, so people added live count at once; an empty
+        # whitelist costs nothing per frame (the embedder is skipped).
+        if settings.whitelist is not None:
+            from privastream_desktop.identity import FaceEmbedder, IdentifyingFaceDetector
+
+            detector = IdentifyingFaceDetector(faces, FaceEmbedder(store), settings.whitelist, settings.identify_every)
+            is_visible = settings.whitelist.is_visible
+        tracker = TrackStabilizer(
+            RegionKind.FACE,
+            hold_frames=hold,
+            lead_frames=lead,
+            is_visible=is_visible,
+            identity_grace_frames=2 * settings.face_stride * settings.identify_every,
+        )
+        lanes.append(DetectorLane(detector, tracker, stride=settings.face_stride, workers=settings.face_workers))
     if settings.plates:
         from privastream_desktop.detectors.plates import PlateDetector
 

@@ -9,6 +9,7 @@ touches the network.
 from __future__ import annotations
 
 import hashlib
+import importlib.util
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,6 +31,7 @@ class ModelSpec:
     source: str
     input: str
     licence_file: str = ""
+    package: str = ""  # resolve ``file`` inside this installed package instead of models/
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,7 +69,7 @@ class ModelStore:
 
     def status(self, model_id: str) -> ModelStatus:
         spec = self._spec(model_id)
-        path = self.root / spec.file
+        path = self._location(spec)
         if not path.is_file():
             state = "missing"
         elif model_id in self._verified or _sha256(path) == spec.sha256:
@@ -82,7 +84,11 @@ class ModelStore:
         if status.state == "missing":
             raise ModelError(
                 f"model '{model_id}' is missing: {status.path} does not exist. Reinstall PrivaStream "
-                "(or, in a source checkout, run `git checkout -- models/`)."
+                + (
+                    f"(or `pip install {status.spec.package.replace('_', '-')}`)."
+                    if status.spec.package
+                    else "(or, in a source checkout, run `git checkout -- models/`)."
+                )
             )
         if status.state == "altered":
             raise ModelError(
@@ -91,6 +97,14 @@ class ModelStore:
             )
         self._verified.add(model_id)
         return status.path
+
+    def _location(self, spec: ModelSpec) -> Path:
+        if not spec.package:
+            return self.root / spec.file
+        found = importlib.util.find_spec(spec.package)
+        if found is None or not found.submodule_search_locations:
+            return Path(f"<package {spec.package} is not installed>") / spec.file
+        return Path(next(iter(found.submodule_search_locations))) / spec.file
 
     def _spec(self, model_id: str) -> ModelSpec:
         try:

@@ -95,6 +95,7 @@ class Region:
     box: Box
     score: float = 1.0
     track_id: int | None = None
+    label: str | None = None  # faces: a whitelisted person's id, "stranger", or None when not checked
 
     def with_box(self, box: Box) -> Region:
         return replace(self, box=box)

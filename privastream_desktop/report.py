@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
 from privastream_desktop import __version__
@@ -78,7 +78,11 @@ class RedactionReport:
             "input": input_path.name,
             "output": output_path.name,
             "frames": self._frames,
-            "settings": asdict(self.settings),
+            # the whitelist holds names and embeddings: only how many people stayed visible goes in
+            "settings": asdict(replace(self.settings, whitelist=None)),
+            "people_kept_visible": sum(p.visible for p in self.settings.whitelist.people)
+            if self.settings.whitelist
+            else 0,
             "models": models,
             "hidden": [
                 {

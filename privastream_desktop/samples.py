@@ -52,6 +52,7 @@ class TruthBox:
     box: tuple[int, int, int, int]
     object_id: int
     visible_fraction: float
+    source: str = ""  # faces: the photo's file name, i.e. who it is (whitelist benchmarks)
 
 
 @dataclass
@@ -74,9 +75,10 @@ class _Sprite:
     box: Box  # the face or plate, in level-0 pixel-edge coordinates
     content: Box  # where alpha > 0, so per-frame work covers only what can show
     measure: float  # face box height or plate width: what a scene's "size" means for this sprite
+    source: str = ""
 
 
-def _make_sprite(kind: str, bgra: np.ndarray, box: Box, measure: float) -> _Sprite:
+def _make_sprite(kind: str, bgra: np.ndarray, box: Box, measure: float, source: str = "") -> _Sprite:
     step = 2**_MAX_LEVEL
     h, w = bgra.shape[:2]
     bgra = cv2.copyMakeBorder(bgra, 0, -h % step, 0, -w % step, cv2.BORDER_CONSTANT, value=(0, 0, 0, 0))
@@ -87,7 +89,7 @@ def _make_sprite(kind: str, bgra: np.ndarray, box: Box, measure: float) -> _Spri
         levels.append(cv2.resize(prev, size, interpolation=cv2.INTER_AREA))
     ys, xs = np.nonzero(bgra[:, :, 3])
     content = (float(xs.min()), float(ys.min()), float(xs.max() + 1), float(ys.max() + 1))
-    return _Sprite(kind, tuple(levels), box, content, measure)
+    return _Sprite(kind, tuple(levels), box, content, measure, source)
 
 
 def _soft_ellipse(xx: np.ndarray, yy: np.ndarray, centre: tuple[float, float], axes: tuple[float, float]) -> np.ndarray:
@@ -131,7 +133,7 @@ def _face_sprites() -> tuple[_Sprite, ...]:
         x1, y1, x2, y2 = (float(v) for v in entry["face_box"])
         box = (x1, y1, x2, y2)
         bgra = np.dstack([image, _portrait_alpha(image.shape[:2], box)])
-        sprites.append(_make_sprite("face", bgra, box, box[3] - box[1]))
+        sprites.append(_make_sprite("face", bgra, box, box[3] - box[1], entry["file"]))
     return tuple(sprites)
 
 
@@ -796,7 +798,7 @@ def _truth(
     visible = inside * (1.0 - hidden)
     if visible <= 0.0:
         return None
-    return TruthBox(actor.sprite.kind, box, actor.object_id, round(min(visible, 1.0), 4))
+    return TruthBox(actor.sprite.kind, box, actor.object_id, round(min(visible, 1.0), 4), actor.sprite.source)
 
 
 def render_scene(

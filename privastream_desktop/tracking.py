@@ -22,12 +22,14 @@ cover", including frames in the past.
 from __future__ import annotations
 
 import itertools
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
 from scipy.optimize import linear_sum_assignment
 
 from privastream_desktop.regions import Box, Region, RegionKind
+from privastream_desktop.whitelist import STRANGER
 
 _NO_MATCH = 1e6
 
@@ -40,9 +42,48 @@ class _Observation:
 
 
 @dataclass(slots=True)
+class _Identity:
+    """Votes on who a tracked face is. Visible only after ``confirm`` matches in a row."""
+
+    candidate: str | None = None
+    streak: int = 0
+    visible_from: int | None = None
+    last_match: int | None = None
+    # Confirmed stretches that a later mismatch closed: (first, last, person). The frames in
+    # them were rightly shown; only what follows the last match is in doubt.
+    closed: list[tuple[int, int, str]] = field(default_factory=list)
+
+    def observe(self, index: int, label: str | None, confirm: int) -> None:
+        if label is None:
+            return
+        if label == STRANGER or (self.candidate is not None and label != self.candidate):
+            self.reset()
+            if label != STRANGER:
+                self.candidate, self.streak = label, 1
+            return
+        self.candidate, self.streak, self.last_match = label, self.streak + 1, index
+        if self.visible_from is None and self.streak >= confirm:
+            self.visible_from = index
+
+    def reset(self) -> None:
+        if self.visible_from is not None and self.last_match is not None and self.candidate is not None:
+            self.closed.append((self.visible_from, self.last_match, self.candidate))
+        self.candidate, self.streak, self.visible_from, self.last_match = None, 0, None, None
+
+    def visible_person(self, index: int, grace: int) -> str | None:
+        for first, last, person in self.closed:
+            if first <= index <= last:
+                return person
+        if self.visible_from is None or self.last_match is None:
+            return None
+        return self.candidate if self.visible_from <= index <= self.last_match + grace else None
+
+
+@dataclass(slots=True)
 class Track:
     id: int
     observations: list[_Observation] = field(default_factory=list)
+    identity: _Identity = field(default_factory=_Identity)
 
     @property
     def first(self) -> _Observation:
@@ -80,8 +121,14 @@ class TrackStabilizer:
         lead_frames: int = 15,
         growth_per_frame: float = 0.03,
         max_center_distance: float = 1.5,
+        is_visible: Callable[[str], bool] | None = None,
+        confirm_matches: int = 3,
+        identity_grace_frames: int = 12,
     ) -> None:
         self.kind = kind
+        self.is_visible = is_visible
+        self.confirm_matches = confirm_matches
+        self.identity_grace_frames = identity_grace_frames
         self.hold_frames = hold_frames
         self.lead_frames = lead_frames
         self.growth_per_frame = growth_per_frame
@@ -98,16 +145,28 @@ class TrackStabilizer:
         live = [t for t in self.tracks if index - t.last.index <= self.hold_frames and t.last.index < index]
         boxes = [r.box for r in regions]
         matched_regions: set[int] = set()
+        seen: list[Track] = []
         if live and boxes:
             cost = np.array([[self._cost(t.predict(index), b) for b in boxes] for t in live])
             rows, cols = linear_sum_assignment(cost)
             for r, c in zip(rows, cols, strict=True):
                 if cost[r, c] < _NO_MATCH:
                     live[r].observations.append(_Observation(index, boxes[c], regions[c].score))
+                    live[r].identity.observe(index, regions[c].label, self.confirm_matches)
                     matched_regions.add(int(c))
+                    seen.append(live[r])
         for i, region in enumerate(regions):
             if i not in matched_regions:
-                self.tracks.append(Track(next(self._ids), [_Observation(index, region.box, region.score)]))
+                track = Track(next(self._ids), [_Observation(index, region.box, region.score)])
+                track.identity.observe(index, region.label, self.confirm_matches)
+                self.tracks.append(track)
+                seen.append(track)
+        if self.is_visible is not None:
+            # Faces that touch may have swapped tracks: both must prove who they are again.
+            for a, b in itertools.combinations(seen, 2):
+                if a.last.box.intersection_area(b.last.box) > 0:
+                    a.identity.reset()
+                    b.identity.reset()
 
     def _cost(self, predicted: Box, detected: Box) -> float:
         ratio = detected.area / predicted.area if predicted.area > 0 else 0.0
@@ -124,6 +183,10 @@ class TrackStabilizer:
         """Every box to mask in frame ``index``, clipped to the frame."""
         out: list[Region] = []
         for track in self.tracks:
+            if self.is_visible is not None:
+                person = track.identity.visible_person(index, self.identity_grace_frames)
+                if person is not None and self.is_visible(person):
+                    continue  # an enrolled person, confirmed on this track and switched on right now
             box = self._box_at(track, index)
             if box is None:
                 continue

@@ -37,8 +37,11 @@ from privastream_desktop.resources import data_dir
 from privastream_desktop.sources import list_cameras
 from privastream_desktop.ui.export import ExportDialog, ExportQueue, ExportRequest
 from privastream_desktop.ui.hotkey import GlobalHotkey
+from privastream_desktop.ui.people import PeoplePanel
 from privastream_desktop.ui.preview import PreviewWidget
 from privastream_desktop.ui.worker import PipelineWorker
+from privastream_desktop.whitelist import Whitelist, WhitelistError
+from privastream_desktop.whitelist import data_dir as data_dir_for_whitelist
 
 PANIC_SHORTCUT = "Ctrl+Shift+P"
 RESOLUTIONS = [(1280, 720), (1920, 1080), (960, 540), (640, 480)]
@@ -72,6 +75,16 @@ class MainWindow(QMainWindow):
         self.last_frame: LiveFrame | None = None
         self.last_stats: LiveStats | None = None
         self.error = ""
+        self.whitelist_problem = ""
+        try:
+            self.whitelist = Whitelist.load()
+        except WhitelistError as exc:  # keep the damaged file for the user; start with nobody visible
+            damaged = data_dir_for_whitelist() / "whitelist.json"
+            damaged.replace(damaged.with_suffix(".damaged.json"))
+            self.whitelist, self.whitelist_problem = (
+                Whitelist(damaged),
+                f"{exc} It was set aside as whitelist.damaged.json.",
+            )
         self.setWindowTitle(f"PrivaStream {__version__}")
         icon = data_dir("assets") / "icons" / "privastream.svg"
         if icon.is_file():
@@ -157,6 +170,11 @@ class MainWindow(QMainWindow):
         for box in (self.faces_check, self.plates_check, self.text_check, self.speech_check):
             hide.addWidget(box)
         side.addWidget(hide_box)
+
+        self.people = PeoplePanel(self.whitelist, self._latest_raw_frame)
+        if self.whitelist_problem:
+            self.people.message.setText(self.whitelist_problem)
+        side.addWidget(self.people)
 
         look_box = QGroupBox("Masks")
         look = QFormLayout(look_box)
@@ -341,7 +359,7 @@ class MainWindow(QMainWindow):
             return
         self.error = ""
         self.thread = QThread(self)
-        self.worker = PipelineWorker(self.config, vcam_backend=self.vcam_backend)
+        self.worker = PipelineWorker(self.config, vcam_backend=self.vcam_backend, whitelist=self.whitelist)
         self.worker.moveToThread(self.thread)
         self.thread.started.connect(self.worker.run)
         self.worker.frame_ready.connect(self._on_frame_ready)
@@ -428,6 +446,10 @@ class MainWindow(QMainWindow):
     def _on_worker_finished(self) -> None:
         if self.thread is not None and self.worker is not None and not self.error:
             self.status_label.setText("Source ended")
+
+    def _latest_raw_frame(self):
+        """The camera picture of the newest output frame, for enrolment (never sent anywhere)."""
+        return self.last_frame.raw if self.last_frame is not None and self.worker is not None else None
 
     # -- exports -------------------------------------------------------------------------------
     @Slot()

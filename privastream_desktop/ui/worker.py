@@ -19,6 +19,7 @@ from privastream_desktop.live import LiveFrame, LivePipeline, open_live_source
 from privastream_desktop.model_store import ModelError
 from privastream_desktop.sinks import FrameSink, VirtualCameraSink, VirtualCameraUnavailable
 from privastream_desktop.sources import SourceError
+from privastream_desktop.whitelist import Whitelist
 
 
 class PipelineWorker(QObject):
@@ -28,9 +29,10 @@ class PipelineWorker(QObject):
     failed = Signal(str)
     finished = Signal()
 
-    def __init__(self, config: AppConfig, *, vcam_backend: str | None = None) -> None:
+    def __init__(self, config: AppConfig, *, vcam_backend: str | None = None, whitelist: Whitelist | None = None):
         super().__init__()
         self.config = config
+        self.whitelist = whitelist
         self.vcam_backend = vcam_backend
         self.pipeline: LivePipeline | None = None
         self._stop = threading.Event()
@@ -53,7 +55,9 @@ class PipelineWorker(QObject):
                     self.virtual_camera_status.emit(True, sinks[-1].name)
                 except VirtualCameraUnavailable as exc:
                     self.virtual_camera_status.emit(False, str(exc))
-            self.pipeline = LivePipeline(source, self.config.protection(), delay_s=self.config.delay_s, sinks=sinks)
+            self.pipeline = LivePipeline(
+                source, self.config.protection(self.whitelist), delay_s=self.config.delay_s, sinks=sinks
+            )
             self.pipeline.set_panic(self._panic)
             self.pipeline.run(self._stop, self._on_frame)
         except (SourceError, ModelError) as exc:
@@ -73,7 +77,7 @@ class PipelineWorker(QObject):
     def update_config(self, config: AppConfig) -> None:
         self.config = config
         if self.pipeline is not None:
-            self.pipeline.update(config.protection(), config.delay_s)
+            self.pipeline.update(config.protection(self.whitelist), config.delay_s)
 
     def set_panic(self, on: bool) -> None:
         self._panic = on  # remembered for a pipeline still being built
