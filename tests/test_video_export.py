@@ -1,6 +1,7 @@
 """End to end: a real face photo moving through a clip, through the real models."""
 
 import json
+import os
 
 import av
 import cv2
@@ -64,6 +65,9 @@ def test_stream_properties_are_kept(exported):
         assert len(b.streams.audio) == 1 and b.streams.audio[0].codec_context.name == "aac"
         assert b.streams.audio[0].rate == a.streams.audio[0].rate
     assert len(decode(dst)) == N == report.frames
+    umask = os.umask(0)
+    os.umask(umask)
+    assert dst.stat().st_mode & 0o777 == 0o666 & ~umask, "the export must get the usual file mode, not 0600"
     assert report.audio and report.fail_closed_frames == 0
 
 
