@@ -97,6 +97,15 @@ class ExportDialog(QDialog):
         self.strength_slider.setRange(0, 100)
         self.strength_slider.setValue(round(settings.redaction.strength * 100))
         form.addRow("Strength", self.strength_slider)
+        people = settings.whitelist.names() if settings.whitelist is not None else []
+        self.keep_people_check = QCheckBox(
+            f"Keep enrolled people visible ({', '.join(people)})"
+            if people
+            else "Keep enrolled people visible (nobody enrolled)"
+        )
+        self.keep_people_check.setChecked(bool(people))
+        self.keep_people_check.setEnabled(bool(people))
+        form.addRow(self.keep_people_check)
         self.report_check = QCheckBox("Write a redaction report next to the video (what was hidden when; no PII)")
         self.report_check.setChecked(True)
         form.addRow(self.report_check)
@@ -161,6 +170,7 @@ class ExportDialog(QDialog):
             faces=self.faces_check.isChecked(),
             plates=self.plates_check.isChecked(),
             redaction=redaction,
+            whitelist=self.base_settings.whitelist if self.keep_people_check.isChecked() else None,
         )
 
     def request(self) -> ExportRequest:

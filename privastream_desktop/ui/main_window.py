@@ -455,7 +455,7 @@ class MainWindow(QMainWindow):
     @Slot()
     def open_export_dialog(self) -> ExportDialog:
         """Shows the dialog (non-blocking) and queues the export it is accepted with."""
-        dialog = ExportDialog(self.config.protection(), self)
+        dialog = ExportDialog(self.config.protection(self.whitelist), self)
         dialog.accepted.connect(lambda: self.queue_export(dialog.request()))
         dialog.open()
         return dialog

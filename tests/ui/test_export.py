@@ -131,3 +131,15 @@ def test_dialog_refuses_bad_destinations_with_a_message(qtbot, window, recording
     dialog.export_button.click()
     assert "Nothing to hide" in dialog.message.text()
     assert window.export_queue is None
+
+
+def test_export_offers_to_keep_enrolled_people_visible(qtbot, window):
+    dialog = window.open_export_dialog()
+    assert not dialog.keep_people_check.isEnabled() and dialog.settings().whitelist is None
+    dialog.reject()
+    window.whitelist.add("Me", [np.zeros(128)])
+    dialog = window.open_export_dialog()
+    assert dialog.keep_people_check.isChecked() and "Me" in dialog.keep_people_check.text()
+    assert dialog.settings().whitelist is window.whitelist
+    dialog.keep_people_check.setChecked(False)
+    assert dialog.settings().whitelist is None
