@@ -88,10 +88,12 @@ def build_parser() -> argparse.ArgumentParser:
     add = people_sub.add_parser("add", help="enrol a person from photos of them alone (2-5 different shots)")
     add.add_argument("name")
     add.add_argument("photos", nargs="+", type=Path)
+    add.add_argument("--no-thumbnail", action="store_true", help="do not keep a small picture of the face")
     people_sub.add_parser("list", help="who is enrolled")
     remove = people_sub.add_parser("remove", help="forget a person (their face data is deleted)")
     remove.add_argument("name")
     people_sub.add_parser("clear", help="forget everybody")
+    people_sub.add_parser("drop-thumbnails", help="delete the small face pictures, keep the people")
     export = people_sub.add_parser("export", help="write the whitelist to a file, to move it to another PC")
     export.add_argument("file", type=Path)
     load = people_sub.add_parser("import", help="add the people from an exported whitelist file")
@@ -279,7 +281,8 @@ def _run_whitelist(args: argparse.Namespace) -> int:
             if not samples:
                 print(f"error: no usable photo of {args.name}; nothing was saved", file=sys.stderr)
                 return 1
-            whitelist.add(args.name, [s.embedding for s in samples], samples[0].thumbnail_jpeg)
+            thumbnail = b"" if args.no_thumbnail else samples[0].thumbnail_jpeg
+            whitelist.add(args.name, [s.embedding for s in samples], thumbnail)
             print(f"enrolled {args.name} from {len(samples)} photo(s); stored in {whitelist.save()}")
         elif args.action == "list":
             for person in whitelist.people:
@@ -295,6 +298,10 @@ def _run_whitelist(args: argparse.Namespace) -> int:
             whitelist.delete_all()
             whitelist.save()
             print("removed everybody")
+        elif args.action == "drop-thumbnails":
+            whitelist.drop_thumbnails()
+            whitelist.save()
+            print("deleted every thumbnail")
         elif args.action == "export":
             print(f"wrote {whitelist.export_to(args.file)} (it holds face data: keep it private)")
         elif args.action == "import":

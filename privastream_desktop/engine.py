@@ -59,22 +59,26 @@ def build_lanes(settings: ProtectionSettings, fps: float, store: ModelStore | No
             threshold=settings.face_threshold,
             threads=settings.threads_per_detector,
         )
+        tracker = TrackStabilizer(
+            RegionKind.FACE,
+            hold_frames=hold,
+            lead_frames=lead,
+            is_visible=settings.whitelist.is_visible if settings.whitelist is not None else None,
+            identity_grace_frames=2 * settings.face_stride * settings.identify_every,
+        )
         detector: Detector = faces
-        is_visible = None
         # Wrapped even while nobody is enrolled, so people added live count at once; an empty
         # whitelist costs nothing per frame (the embedder is skipped).
         if settings.whitelist is not None:
             from privastream_desktop.identity import FaceEmbedder, IdentifyingFaceDetector
 
-            detector = IdentifyingFaceDetector(faces, FaceEmbedder(store), settings.whitelist, settings.identify_every)
-            is_visible = settings.whitelist.is_visible
-        tracker = TrackStabilizer(
-            RegionKind.FACE,
-            hold_frames=hold,
-            lead_frames=lead,
-            is_visible=is_visible,
-            identity_grace_frames=2 * settings.face_stride * settings.identify_every,
-        )
+            detector = IdentifyingFaceDetector(
+                faces,
+                FaceEmbedder(store),
+                settings.whitelist,
+                settings.identify_every,
+                hints=lambda: tracker.identity_hints,
+            )
         lanes.append(DetectorLane(detector, tracker, stride=settings.face_stride, workers=settings.face_workers))
     if settings.plates:
         from privastream_desktop.detectors.plates import PlateDetector

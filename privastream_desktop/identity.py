@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import itertools
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 import cv2
@@ -92,37 +93,71 @@ class IdentifyingFaceDetector:
     """A face detector that also says, every ``every``-th look, who each face is.
 
     Labels: a whitelisted person's id, ``"stranger"``, or None (not checked on
-    this look, or unsure). The tracker turns labels into a decision per tracked face.
+    this look, or unsure). The tracker turns labels into a decision per tracked face
+    and hands back, through ``hints``, which faces are confirmed, strangers or unknown.
     """
 
     kind = RegionKind.FACE
 
-    def __init__(self, faces: Detector, embedder: FaceEmbedder, whitelist: Whitelist, every: int = 2) -> None:
+    def __init__(
+        self,
+        faces: Detector,
+        embedder: FaceEmbedder,
+        whitelist: Whitelist,
+        every: int = 2,
+        hints: Callable[[], tuple[tuple[Box, str], ...]] | None = None,
+    ) -> None:
         self.faces = faces
         self.embedder = embedder
         self.whitelist = whitelist
         self.every = max(1, every)
+        self.hints = hints or (lambda: ())
         self.name = f"{faces.name} + dlib identity"
         self._calls = itertools.count()
 
+    def _due(self, box: Box, call: int, hints: tuple[tuple[Box, str], ...]) -> bool:
+        """Unknown faces are described on every look, confirmed ones every ``every``-th, strangers rarely.
+
+        This is where the embedding budget goes: a face that walks back in is confirmed in
+        three looks, and a room full of strangers does not cost three embeddings a look.
+        """
+        status = "unknown"
+        for hint_box, hint_status in hints:
+            if box.iou(hint_box) > 0.3:
+                status = hint_status
+                break
+        if status == "confirmed":
+            return call % self.every == 0
+        if status == "stranger":
+            return call % (2 * self.every) == 0
+        return True
+
     def detect(self, image: np.ndarray) -> list[Region]:
         regions = self.faces.detect(image)
-        if next(self._calls) % self.every or not self.whitelist.any_visible():
+        call = next(self._calls)
+        if not self.whitelist.any_visible():
             return regions
+        hints = self.hints()
         height, width = image.shape[:2]
         out = []
         for region in regions:
+            if not self._due(region.box, call, hints):
+                out.append(region)
+                continue
             if min(region.box.width, region.box.height) < MIN_CHECK_PX:
                 out.append(replace(region, label=STRANGER))
                 continue
             b = region.box
-            if b.x1 <= 2 or b.y1 <= 2 or b.x2 >= width - 2 or b.y2 >= height - 2:
-                # Cut by the frame border: the embedding of half a face proves nothing either way.
-                out.append(region)
-                continue
+            at_edge = b.x1 <= 2 or b.y1 <= 2 or b.x2 >= width - 2 or b.y2 >= height - 2
             match = self.whitelist.match(self.embedder.embed(image, region.box))
             # Unsure (between the two distances) is no vote either way: it neither confirms nor
             # resets, and a track only stays visible for a short grace after a confident match.
-            label = match.person.id if match.person else (STRANGER if match.stranger else None)
+            # Half a face cut by the frame border may confirm a match but never proves a stranger.
+            if match.person is not None:
+                label = match.person.id
+            elif match.stranger and not at_edge:
+                label = STRANGER
+            else:
+                label = None
             out.append(replace(region, label=label))
         return out

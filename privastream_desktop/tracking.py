@@ -49,6 +49,8 @@ class _Identity:
     streak: int = 0
     visible_from: int | None = None
     last_match: int | None = None
+    last_label: str | None = None
+    streak_start: int | None = None
     # Confirmed stretches that a later mismatch closed: (first, last, person). The frames in
     # them were rightly shown; only what follows the last match is in doubt.
     closed: list[tuple[int, int, str]] = field(default_factory=list)
@@ -56,19 +58,31 @@ class _Identity:
     def observe(self, index: int, label: str | None, confirm: int) -> None:
         if label is None:
             return
+        self.last_label = label
         if label == STRANGER or (self.candidate is not None and label != self.candidate):
             self.reset()
             if label != STRANGER:
                 self.candidate, self.streak = label, 1
             return
+        if self.streak == 0:
+            self.streak_start = index
         self.candidate, self.streak, self.last_match = label, self.streak + 1, index
         if self.visible_from is None and self.streak >= confirm:
-            self.visible_from = index
+            # Confirmed by `confirm` matches in a row on one track: the frames since the first of
+            # them were this person too (frames still in the delay line show them; none earlier).
+            self.visible_from = self.streak_start
 
     def reset(self) -> None:
         if self.visible_from is not None and self.last_match is not None and self.candidate is not None:
             self.closed.append((self.visible_from, self.last_match, self.candidate))
-        self.candidate, self.streak, self.visible_from, self.last_match = None, 0, None, None
+        self.candidate, self.streak, self.visible_from, self.last_match, self.streak_start = None, 0, None, None, None
+
+    @property
+    def status(self) -> str:
+        """For the identifying detector's schedule: "confirmed", "stranger" or "unknown"."""
+        if self.visible_from is not None:
+            return "confirmed"
+        return "stranger" if self.last_label == STRANGER else "unknown"
 
     def visible_person(self, index: int, grace: int) -> str | None:
         for first, last, person in self.closed:
@@ -135,6 +149,9 @@ class TrackStabilizer:
         self.max_center_distance = max_center_distance
         self.tracks: list[Track] = []
         self._ids = itertools.count(1)
+        # (box, identity status) of the faces seen last; read by detector threads to decide whom
+        # to describe next. Replaced whole, never mutated, so readers need no lock.
+        self.identity_hints: tuple[tuple[Box, str], ...] = ()
 
     def update(self, index: int, regions: list[Region]) -> None:
         """Add the detections a detector made on frame ``index``.
@@ -167,6 +184,7 @@ class TrackStabilizer:
                 if a.last.box.intersection_area(b.last.box) > 0:
                     a.identity.reset()
                     b.identity.reset()
+            self.identity_hints = tuple((t.last.box, t.identity.status) for t in seen)
 
     def _cost(self, predicted: Box, detected: Box) -> float:
         ratio = detected.area / predicted.area if predicted.area > 0 else 0.0

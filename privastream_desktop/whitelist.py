@@ -140,6 +140,12 @@ class Whitelist:
     def set_visible(self, name: str, visible: bool) -> None:
         self.get(name).visible = visible
 
+    def drop_thumbnails(self) -> None:
+        """Forget every thumbnail; matching does not need them."""
+        with self._lock:
+            for person in self.people:
+                person.thumbnail_jpeg = ""
+
     def keep_only_visible(self, names: list[str]) -> None:
         """For exports: exactly these people stay visible (all must be enrolled)."""
         wanted = {self.get(n).id for n in names}

@@ -136,13 +136,23 @@ def test_one_matching_frame_never_shows_a_face():
     assert all(masked(t, i, 300) for i in range(10))
 
 
+def test_nothing_is_shown_before_the_third_match_arrives():
+    t = tracker({ME})
+    t.update(0, [face(300, ME)])
+    t.update(1, [face(300, ME)])
+    assert masked(t, 0, 300) and masked(t, 1, 300), "two matches are not enough"
+    t.update(2, [face(300, ME)])
+    assert not masked(t, 0, 300) and not masked(t, 2, 300)
+
+
 def test_consecutive_matches_show_a_face_and_a_mismatch_hides_it_at_once():
     t = tracker({ME})
     labels = [ME, ME, ME, ME, STRANGER, ME]
     for i, label in enumerate(labels):
         t.update(i, [face(300, label)])
-    assert masked(t, 0, 300) and masked(t, 1, 300), "not visible before the third match"
-    assert not masked(t, 2, 300) and not masked(t, 3, 300)
+    # Confirmed at the third match; from then the streak's frames are shown (the delay line still
+    # holds them), but nothing was shown while only one or two matches existed: see the next test.
+    assert not masked(t, 0, 300) and not masked(t, 3, 300)
     assert masked(t, 4, 300) and masked(t, 5, 300), "a mismatch blurs from then on, and one new match is not enough"
 
 
@@ -213,3 +223,37 @@ def test_match_is_three_way_match_unsure_or_stranger(tmp_path):
     assert unsure.person is None and not unsure.stranger
     far = whitelist.match(base + 0.8 * step)
     assert far.person is None and far.stranger
+
+
+def test_embedding_budget_goes_to_unknown_faces_first(tmp_path):
+    from privastream_desktop.identity import IdentifyingFaceDetector
+
+    class OneFace:
+        kind, name = RegionKind.FACE, "one face"
+
+        def detect(self, image):
+            return [Region(RegionKind.FACE, Box(100, 100, 200, 220), 0.9)]
+
+    class CountingEmbedder:
+        calls = 0
+
+        def embed(self, image, box):
+            CountingEmbedder.calls += 1
+            return np.zeros(128)
+
+    whitelist = Whitelist(tmp_path / "w.json")
+    status = ["unknown"]
+    detector = IdentifyingFaceDetector(
+        OneFace(), CountingEmbedder(), whitelist, every=2, hints=lambda: ((Box(100, 100, 200, 220), status[0]),)
+    )
+    image = np.zeros((480, 640, 3), np.uint8)
+    for _ in range(8):
+        detector.detect(image)
+    assert CountingEmbedder.calls == 0, "nobody enrolled: no embedding at all"
+    whitelist.add("Me", [np.ones(128)])
+    for expected_per_8, state in ((8, "unknown"), (4, "confirmed"), (2, "stranger")):
+        status[0] = state
+        before = CountingEmbedder.calls
+        for _ in range(8):
+            detector.detect(image)
+        assert CountingEmbedder.calls - before == expected_per_8, state

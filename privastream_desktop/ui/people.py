@@ -153,6 +153,10 @@ class PeoplePanel(QGroupBox):
         self.reenrol_button = QPushButton("Re-enrol…")
         self.delete_button = QPushButton("Delete")
         self.delete_all_button = QPushButton("Delete all")
+        self.export_button = QPushButton("Export…")
+        self.import_button = QPushButton("Import…")
+        self.drop_thumbnails_button = QPushButton("Drop thumbnails")
+        self.drop_thumbnails_button.setToolTip("Delete the small face pictures; recognition does not need them")
         for i, (button, slot) in enumerate(
             (
                 (self.add_camera_button, self.add_from_camera),
@@ -161,6 +165,9 @@ class PeoplePanel(QGroupBox):
                 (self.reenrol_button, self.reenrol_selected),
                 (self.delete_button, self.delete_selected),
                 (self.delete_all_button, self.delete_all),
+                (self.export_button, self.export_file),
+                (self.import_button, self.import_file),
+                (self.drop_thumbnails_button, self.drop_thumbnails),
             )
         ):
             button.clicked.connect(slot)
@@ -187,7 +194,14 @@ class PeoplePanel(QGroupBox):
             self.list.addItem(item)
         self.list.blockSignals(False)
         has = bool(self.whitelist.people)
-        for button in (self.rename_button, self.reenrol_button, self.delete_button, self.delete_all_button):
+        for button in (
+            self.rename_button,
+            self.reenrol_button,
+            self.delete_button,
+            self.delete_all_button,
+            self.export_button,
+            self.drop_thumbnails_button,
+        ):
             button.setEnabled(has)
 
     def _selected_name(self) -> str | None:
@@ -293,3 +307,27 @@ class PeoplePanel(QGroupBox):
         if answer == QMessageBox.StandardButton.Yes:
             self.whitelist.delete_all()
             self._save("Deleted everybody: every face is blurred from the next frame on.")
+
+    @Slot()
+    def export_file(self, path: str | None = None) -> None:
+        path = path or QFileDialog.getSaveFileName(self, "Export the whitelist", "whitelist.json", "JSON (*.json)")[0]
+        if path:
+            self.whitelist.export_to(Path(path))
+            self.message.setText(f"Exported to {path}. It holds face data: keep it private.")
+
+    @Slot()
+    def import_file(self, path: str | None = None) -> None:
+        path = path or QFileDialog.getOpenFileName(self, "Import a whitelist", "", "JSON (*.json)")[0]
+        if not path:
+            return
+        try:
+            added = self.whitelist.import_from(Path(path))
+        except WhitelistError as exc:
+            self.message.setText(str(exc))
+            return
+        self._save(f"Imported {', '.join(added) or 'nobody new'}.")
+
+    @Slot()
+    def drop_thumbnails(self) -> None:
+        self.whitelist.drop_thumbnails()
+        self._save("Deleted every thumbnail.")

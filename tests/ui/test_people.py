@@ -94,3 +94,18 @@ def test_camera_enrolment_then_visible_then_switched_off_then_deleted(qtbot, win
     qtbot.waitUntil(lambda: window.last_frame.index > index + 1, timeout=5_000)
     assert not face_shown(window, box), "deleted: blurred from the next frame on"
     assert window.whitelist.names() == [] and window.people.list.count() == 0
+
+
+def test_export_import_and_dropping_thumbnails(window, tmp_path):
+    panel = window.people
+    samples, _ = panel.samples_from_files([str(p) for p in sorted(ENROL.glob("*.jpg"))])
+    panel.enrol("Barack", samples)
+    assert panel.whitelist.people[0].thumbnail_jpeg
+    panel.drop_thumbnails()
+    assert not panel.whitelist.people[0].thumbnail_jpeg and panel.list.item(0).icon().isNull()
+    exported = tmp_path / "moving.json"
+    panel.export_file(str(exported))
+    assert stat.S_IMODE(exported.stat().st_mode) == 0o600
+    panel.whitelist.delete_all()
+    panel.import_file(str(exported))
+    assert panel.whitelist.names() == ["Barack"] and panel.list.count() == 1
