@@ -15,6 +15,7 @@ import argparse
 import tempfile
 import threading
 import time
+from collections import Counter
 from pathlib import Path
 
 import numpy as np
@@ -32,6 +33,9 @@ def main() -> None:
     parser.add_argument("--minutes", type=float, default=10.0)
     parser.add_argument("--delay", type=float, default=0.0, help="privacy delay in seconds")
     parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE")
+    parser.add_argument(
+        "--whitelist", action="store_true", help="enrol the sample person (as bench_whitelist.py) and keep them visible"
+    )
     args = parser.parse_args()
     print(machine_line())
     process = psutil.Process()
@@ -39,20 +43,29 @@ def main() -> None:
         clip = write_sample_clip(Path(tmp) / "loop.mp4", scene="mixed", seconds=20, with_audio=False)
         source = FileLoopSource(clip)
         sink = NullSink()
-        pipeline = LivePipeline(source, settings_from(args.set), delay_s=args.delay, sinks=[sink])
+        settings = settings_from(args.set)
+        if args.whitelist:
+            from bench_whitelist import enrol
+
+            settings.whitelist = enrol(Path(tmp) / "whitelist.json")
+        pipeline = LivePipeline(source, settings, delay_s=args.delay, sinks=[sink])
         latencies: list[float] = []
         closed = [0]
+
+        reasons: Counter[str] = Counter()
 
         def on_frame(frame: LiveFrame) -> None:
             latencies.append(frame.latency_ms)
             closed[0] += frame.fail_closed
+            reasons.update(frame.reasons)
 
         stop = threading.Event()
         runner = threading.Thread(target=pipeline.run, args=(stop, on_frame))
         started = time.monotonic()
         runner.start()
         baseline_rss = None
-        print(f"delay {args.delay:g} s, {args.minutes:g} min, settings: {', '.join(args.set) or 'defaults'}")
+        extra = " + whitelist" if args.whitelist else ""
+        print(f"delay {args.delay:g} s, {args.minutes:g} min, settings: {', '.join(args.set) or 'defaults'}{extra}")
         for minute in range(1, int(np.ceil(args.minutes)) + 1):
             end = started + min(minute, args.minutes) * 60
             count_before = len(latencies)
@@ -79,6 +92,8 @@ def main() -> None:
         f"fail-closed frames {closed[0]} ({100 * closed[0] / max(1, len(lat)):.2f} %); "
         f"memory growth after minute 1: {process.memory_info().rss / 2**20 - baseline_rss:+.1f} MiB"
     )
+    for reason, count in reasons.most_common(3):
+        print(f"  fail-closed because {reason}: {count} frames")
 
 
 if __name__ == "__main__":

@@ -135,6 +135,9 @@ class DetectorLane:
 
     def close(self) -> None:
         self._executor.shutdown(wait=False, cancel_futures=True)
+        closer = getattr(self.detector, "close", None)  # e.g. a helper process of the detector
+        if closer is not None:
+            closer()
 
 
 class PrivacyDelayLine:

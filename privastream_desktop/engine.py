@@ -44,8 +44,14 @@ class ProtectionSettings:
     identify_every: int = 2  # describe faces on every n-th look (an embedding costs ~60 ms per face)
 
 
-def build_lanes(settings: ProtectionSettings, fps: float, store: ModelStore | None = None) -> list[DetectorLane]:
-    """Load the enabled detectors (raises ModelError with a fix-it message)."""
+def build_lanes(
+    settings: ProtectionSettings, fps: float, store: ModelStore | None = None, *, live: bool = False
+) -> list[DetectorLane]:
+    """Load the enabled detectors (raises ModelError with a fix-it message).
+
+    ``live`` halves the face-identification rate so that, on 2 cores, the face lane keeps
+    pace with 30 fps video (measured: benchmarks/bench_live.py --whitelist).
+    """
     store = store or ModelStore()
     hold = max(1, round(settings.hold_s * fps))
     lead = max(1, round(settings.lookahead_s * fps))
@@ -70,14 +76,17 @@ def build_lanes(settings: ProtectionSettings, fps: float, store: ModelStore | No
         # Wrapped even while nobody is enrolled, so people added live count at once; an empty
         # whitelist costs nothing per frame (the embedder is skipped).
         if settings.whitelist is not None:
-            from privastream_desktop.identity import FaceEmbedder, IdentifyingFaceDetector
+            from privastream_desktop.identity import IdentifyingFaceDetector, ProcessFaceEmbedder
 
             detector = IdentifyingFaceDetector(
                 faces,
-                FaceEmbedder(store),
+                ProcessFaceEmbedder(store),
                 settings.whitelist,
                 settings.identify_every,
                 hints=lambda: tracker.identity_hints,
+                # live: one face every 2nd look keeps 30 fps on 2 cores; exports can afford more
+                per_look=1 if live else 2,
+                looks_per_embedding=2 if live else 1,
             )
         lanes.append(DetectorLane(detector, tracker, stride=settings.face_stride, workers=settings.face_workers))
     if settings.plates:
@@ -101,6 +110,6 @@ def build_delay_line(
     realtime_delay_s: float | None = None,
     store: ModelStore | None = None,
 ) -> PrivacyDelayLine:
-    lanes = build_lanes(settings, fps, store)
+    lanes = build_lanes(settings, fps, store, live=realtime_delay_s is not None)
     lookahead = max(settings.face_stride, settings.plate_stride, round(settings.lookahead_s * fps))
     return PrivacyDelayLine(lanes, lookahead_frames=lookahead, realtime_delay_s=realtime_delay_s)

@@ -10,6 +10,7 @@ enrolled.
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import threading
 from collections.abc import Callable
@@ -42,15 +43,81 @@ class FaceEmbedder:
 
     def embed(self, image: np.ndarray, box: Box) -> np.ndarray:
         """128-d descriptor of the face in ``box`` of a BGR image."""
-        height, width = image.shape[:2]
-        margin = 0.5 * max(box.width, box.height)
-        x1, y1 = int(max(0, box.x1 - margin)), int(max(0, box.y1 - margin))
-        x2, y2 = int(min(width, box.x2 + margin)), int(min(height, box.y2 + margin))
-        crop = cv2.cvtColor(image[y1:y2, x1:x2], cv2.COLOR_BGR2RGB)
-        rect = self._rectangle(int(box.x1 - x1), int(box.y1 - y1), int(box.x2 - x1), int(box.y2 - y1))
+        crop, (x1, y1, x2, y2) = _face_crop(image, box)
         with self._lock:
-            shape = self._landmarks(crop, rect)
+            shape = self._landmarks(crop, self._rectangle(x1, y1, x2, y2))
             return np.asarray(self._net.compute_face_descriptor(crop, shape, 0), dtype=np.float64)
+
+    def close(self) -> None:
+        pass
+
+
+def _face_crop(image: np.ndarray, box: Box) -> tuple[np.ndarray, tuple[int, int, int, int]]:
+    """The face with half a face of margin, in RGB, and the face box within it."""
+    height, width = image.shape[:2]
+    margin = 0.5 * max(box.width, box.height)
+    x1, y1 = int(max(0, box.x1 - margin)), int(max(0, box.y1 - margin))
+    x2, y2 = int(min(width, box.x2 + margin)), int(min(height, box.y2 + margin))
+    crop = np.ascontiguousarray(cv2.cvtColor(image[y1:y2, x1:x2], cv2.COLOR_BGR2RGB))
+    return crop, (int(box.x1 - x1), int(box.y1 - y1), int(box.x2 - x1), int(box.y2 - y1))
+
+
+def _serve_embeddings(conn, landmarks_path: str, net_path: str) -> None:  # runs in the child process
+    import dlib
+
+    landmarks = dlib.shape_predictor(landmarks_path)
+    net = dlib.face_recognition_model_v1(net_path)
+    conn.send("ready")
+    while True:
+        request = conn.recv()
+        if request is None:
+            return
+        crop, (x1, y1, x2, y2) = request
+        shape = landmarks(crop, dlib.rectangle(x1, y1, x2, y2))
+        conn.send(np.asarray(net.compute_face_descriptor(crop, shape, 0), dtype=np.float64))
+
+
+class ProcessFaceEmbedder:
+    """``FaceEmbedder`` in a child process.
+
+    dlib holds Python's GIL for the whole ~70 ms of an embedding (measured: another thread ran
+    24 loops/s instead of 13 000), which froze capture, the preview and the encoder with it. In
+    a process of its own it costs the calling detector thread a wait on a pipe, which releases
+    the GIL. If the child dies, ``embed`` raises and the lane fails its frames closed.
+    """
+
+    def __init__(self, store: ModelStore | None = None) -> None:
+        import multiprocessing
+
+        store = store or ModelStore()
+        paths = (str(store.path("face-landmarks-5")), str(store.path("face-embedding-dlib")))
+        context = multiprocessing.get_context("spawn")  # no fork of a threaded Qt/onnxruntime process
+        self._conn, child = context.Pipe()
+        self._process = context.Process(target=_serve_embeddings, args=(child, *paths), daemon=True)
+        self._process.start()
+        child.close()
+        self._lock = threading.Lock()
+        self._ready = False
+
+    def embed(self, image: np.ndarray, box: Box) -> np.ndarray:
+        crop, rect = _face_crop(image, box)
+        with self._lock:
+            if not self._ready:
+                if self._conn.recv() != "ready":
+                    raise RuntimeError("the face embedding process did not start")
+                self._ready = True
+            self._conn.send((crop, rect))
+            return self._conn.recv()
+
+    def close(self) -> None:
+        with self._lock:
+            if self._process.is_alive():
+                with contextlib.suppress(BrokenPipeError, OSError):
+                    self._conn.send(None)
+                self._process.join(2)
+            if self._process.is_alive():
+                self._process.kill()
+            self._conn.close()
 
 
 class SampleRejected(ValueError):
@@ -106,31 +173,35 @@ class IdentifyingFaceDetector:
         whitelist: Whitelist,
         every: int = 2,
         hints: Callable[[], tuple[tuple[Box, str], ...]] | None = None,
+        per_look: int = 1,
+        looks_per_embedding: int = 1,
     ) -> None:
         self.faces = faces
         self.embedder = embedder
         self.whitelist = whitelist
         self.every = max(1, every)
         self.hints = hints or (lambda: ())
+        self.per_look = per_look
+        self.looks_per_embedding = max(1, looks_per_embedding)
         self.name = f"{faces.name} + dlib identity"
         self._calls = itertools.count()
 
-    def _due(self, box: Box, call: int, hints: tuple[tuple[Box, str], ...]) -> bool:
-        """Unknown faces are described on every look, confirmed ones every ``every``-th, strangers rarely.
+    def _priority(self, box: Box, call: int, hints: tuple[tuple[Box, str], ...]) -> int | None:
+        """When this face should be described: 0 first, None not on this look.
 
-        This is where the embedding budget goes: a face that walks back in is confirmed in
-        three looks, and a room full of strangers does not cost three embeddings a look.
+        Undecided faces come first (a face walking back in is confirmed in three looks),
+        confirmed ones are re-checked every ``every``-th look, strangers every ``2*every``-th.
         """
         status = "unknown"
         for hint_box, hint_status in hints:
             if box.iou(hint_box) > 0.3:
                 status = hint_status
                 break
+        if status == "unknown":
+            return 0
         if status == "confirmed":
-            return call % self.every == 0
-        if status == "stranger":
-            return call % (2 * self.every) == 0
-        return True
+            return 1 if call % self.every == 0 else None
+        return 2 if call % (2 * self.every) == 0 else None
 
     def detect(self, image: np.ndarray) -> list[Region]:
         regions = self.faces.detect(image)
@@ -139,17 +210,32 @@ class IdentifyingFaceDetector:
             return regions
         hints = self.hints()
         height, width = image.shape[:2]
-        out = []
-        for region in regions:
-            if not self._due(region.box, call, hints):
-                out.append(region)
-                continue
+        # One embedding per look at most, and live on every `looks_per_embedding`-th look only: at
+        # ~70 ms each, describing every face on every look made the face lane fall behind live
+        # video on 2 cores (and then, correctly, every frame failed closed).
+        candidates = []
+        budget = self.per_look if call % self.looks_per_embedding == 0 else 0
+        for i, region in enumerate(regions):
             if min(region.box.width, region.box.height) < MIN_CHECK_PX:
-                out.append(replace(region, label=STRANGER))
+                regions[i] = replace(region, label=STRANGER)
                 continue
+            priority = self._priority(region.box, call, hints)
+            if priority is not None:
+                candidates.append((priority, region.box.x1, i))
+        # Among the most urgent, take turns (by position, rotating with the look counter): the
+        # hints can lag the detector by the whole delay line, and always picking the same face
+        # would starve the others (it did: the enrolled face was never described).
+        chosen: list[int] = []
+        if candidates and budget:
+            top = min(c[0] for c in candidates)
+            group = sorted(c for c in candidates if c[0] == top)
+            start = call % len(group)
+            chosen = [group[(start + k) % len(group)][2] for k in range(min(budget, len(group)))]
+        for i in chosen:
+            region = regions[i]
             b = region.box
             at_edge = b.x1 <= 2 or b.y1 <= 2 or b.x2 >= width - 2 or b.y2 >= height - 2
-            match = self.whitelist.match(self.embedder.embed(image, region.box))
+            match = self.whitelist.match(self.embedder.embed(image, b))
             # Unsure (between the two distances) is no vote either way: it neither confirms nor
             # resets, and a track only stays visible for a short grace after a confident match.
             # Half a face cut by the frame border may confirm a match but never proves a stranger.
@@ -159,5 +245,8 @@ class IdentifyingFaceDetector:
                 label = STRANGER
             else:
                 label = None
-            out.append(replace(region, label=label))
-        return out
+            regions[i] = replace(region, label=label)
+        return regions
+
+    def close(self) -> None:
+        self.embedder.close()

@@ -251,9 +251,36 @@ def test_embedding_budget_goes_to_unknown_faces_first(tmp_path):
         detector.detect(image)
     assert CountingEmbedder.calls == 0, "nobody enrolled: no embedding at all"
     whitelist.add("Me", [np.ones(128)])
-    for expected_per_8, state in ((8, "unknown"), (4, "confirmed"), (2, "stranger")):
+    for expected_per_8, state in ((8, "unknown"), (4, "confirmed"), (2, "stranger")):  # one face: 1 per look max
         status[0] = state
         before = CountingEmbedder.calls
         for _ in range(8):
             detector.detect(image)
         assert CountingEmbedder.calls - before == expected_per_8, state
+
+
+def test_every_undecided_face_gets_its_turn(tmp_path):
+    """One embedding per look must not always go to the same face (stale hints match nothing)."""
+    from privastream_desktop.identity import IdentifyingFaceDetector
+
+    boxes = [Box(50, 100, 250, 340), Box(400, 100, 480, 200), Box(520, 100, 600, 200)]
+
+    class ThreeFaces:
+        kind, name = RegionKind.FACE, "three faces"
+
+        def detect(self, image):
+            return [Region(RegionKind.FACE, b, 0.9) for b in boxes]
+
+    described: list[float] = []
+
+    class Recorder:
+        def embed(self, image, box):
+            described.append(box.x1)
+            return np.zeros(128)
+
+    whitelist = Whitelist(tmp_path / "w.json")
+    whitelist.add("Me", [np.ones(128)])
+    detector = IdentifyingFaceDetector(ThreeFaces(), Recorder(), whitelist, hints=lambda: ())
+    for _ in range(6):
+        detector.detect(np.zeros((480, 640, 3), np.uint8))
+    assert sorted(set(described)) == [50, 400, 520] and len(described) == 6
