@@ -87,30 +87,37 @@ class ProcessFaceEmbedder:
     """
 
     def __init__(self, store: ModelStore | None = None) -> None:
+        store = store or ModelStore()
+        # Verified now (a missing model stops the start with a clear message); the process itself
+        # starts on the first embedding, so nobody pays for it until someone is enrolled.
+        self._paths = (str(store.path("face-landmarks-5")), str(store.path("face-embedding-dlib")))
+        self._lock = threading.Lock()
+        self._process = None
+        self._conn = None
+
+    def _start(self) -> None:
         import multiprocessing
 
-        store = store or ModelStore()
-        paths = (str(store.path("face-landmarks-5")), str(store.path("face-embedding-dlib")))
         context = multiprocessing.get_context("spawn")  # no fork of a threaded Qt/onnxruntime process
         self._conn, child = context.Pipe()
-        self._process = context.Process(target=_serve_embeddings, args=(child, *paths), daemon=True)
+        self._process = context.Process(target=_serve_embeddings, args=(child, *self._paths), daemon=True)
         self._process.start()
         child.close()
-        self._lock = threading.Lock()
-        self._ready = False
+        if self._conn.recv() != "ready":
+            raise RuntimeError("the face embedding process did not start")
 
     def embed(self, image: np.ndarray, box: Box) -> np.ndarray:
         crop, rect = _face_crop(image, box)
         with self._lock:
-            if not self._ready:
-                if self._conn.recv() != "ready":
-                    raise RuntimeError("the face embedding process did not start")
-                self._ready = True
+            if self._process is None:
+                self._start()
             self._conn.send((crop, rect))
             return self._conn.recv()
 
     def close(self) -> None:
         with self._lock:
+            if self._process is None:
+                return
             if self._process.is_alive():
                 with contextlib.suppress(BrokenPipeError, OSError):
                     self._conn.send(None)
