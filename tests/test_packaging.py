@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 import subprocess
 import sys
 import time
@@ -24,6 +23,7 @@ import pytest
 from privastream_desktop import __version__
 from privastream_desktop.detectors.faces import FaceDetector
 from privastream_desktop.samples import write_sample_clip
+from tests.xvfb import virtual_display
 
 REPO = Path(__file__).resolve().parents[1]
 SCREENSHOTS = REPO / "out" / "screenshots"  # kept for a look after the run (out/ is ignored by git)
@@ -131,42 +131,16 @@ def test_frozen_whitelist_enrols_with_dlib(run_frozen, tmp_path):
     assert listed.returncode == 0 and listed.stdout.startswith("Grace  (1 samples"), listed.stdout + listed.stderr
 
 
-def _xvfb():
-    binary = shutil.which("Xvfb")
-    if binary is None:
-        return None, None
-    number = next(
-        n
-        for n in range(150, 200)
-        if not Path(f"/tmp/.X11-unix/X{n}").exists() and not Path(f"/tmp/.X{n}-lock").exists()
-    )
-    proc = subprocess.Popen(
-        [binary, f":{number}", "-screen", "0", "1280x800x24", "-nolisten", "tcp"],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    deadline = time.monotonic() + 10
-    while not Path(f"/tmp/.X11-unix/X{number}").exists():
-        assert proc.poll() is None and time.monotonic() < deadline, "Xvfb did not start"
-        time.sleep(0.05)
-    return proc, f":{number}"
-
-
 def test_frozen_window_opens_and_protects(run_frozen, clip, tmp_path):
     """The window path (what no arguments opens), in a real X server when there is one (the xcb plugin)."""
-    proc, display = _xvfb()
-    platform = {"QT_QPA_PLATFORM": "xcb", "DISPLAY": display} if display else {}
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     shot = SCREENSHOTS / "frozen-app.png"
     shot.unlink(missing_ok=True)
-    try:
+    with virtual_display() as display:
+        platform = {"QT_QPA_PLATFORM": "xcb", "DISPLAY": display} if display else {}
         result = run_frozen(
             "app", "--source", str(clip), "--quit-after", "5", "--screenshot", str(shot), timeout=90, **platform
         )
-    finally:
-        if proc is not None:
-            proc.terminate()
-            proc.wait(5)
     assert result.returncode == 0, result.stderr[-3000:]
     image = cv2.imread(str(shot))
     assert image is not None and image.std() > 20, "blank screen: no window was shown"

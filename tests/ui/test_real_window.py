@@ -13,6 +13,7 @@ import cv2
 import pytest
 
 from privastream_desktop.detectors.faces import FaceDetector
+from tests.xvfb import virtual_display
 
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "out" / "screenshots"
 
@@ -21,23 +22,9 @@ SCREENSHOTS = Path(__file__).resolve().parents[2] / "out" / "screenshots"
 def xvfb():
     if not sys.platform.startswith("linux"):
         pytest.skip("Xvfb is a Linux tool")
-    binary = shutil.which("Xvfb")
-    assert binary, "Xvfb is missing: scripts/setup.sh installs it (apt package xvfb)"
-    for number in range(90, 140):
-        if not Path(f"/tmp/.X11-unix/X{number}").exists() and not Path(f"/tmp/.X{number}-lock").exists():
-            break
-    proc = subprocess.Popen(
-        [binary, f":{number}", "-screen", "0", "1280x800x24", "-nolisten", "tcp"],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    deadline = time.monotonic() + 10
-    while not Path(f"/tmp/.X11-unix/X{number}").exists():
-        assert proc.poll() is None and time.monotonic() < deadline, "Xvfb did not start"
-        time.sleep(0.05)
-    yield f":{number}"
-    proc.terminate()
-    proc.wait(5)
+    with virtual_display() as display:
+        assert display, "Xvfb is missing: scripts/setup.sh installs it (apt package xvfb)"
+        yield display
 
 
 def test_app_shows_a_protected_preview_in_a_real_window(xvfb, clip, tmp_path):
