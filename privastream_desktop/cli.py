@@ -142,13 +142,9 @@ def _run_video(args: argparse.Namespace) -> int:
         lookahead_s=args.lookahead,
         redaction=RedactionSettings(MaskStyle(args.style), args.strength, args.padding),
     )
-    job = VideoRedactionJob(args.input, args.output, settings, overwrite=args.overwrite, crf=args.crf)
-    audit = None
-    if args.report:
-        from privastream_desktop.report import RedactionReport
-
-        audit = RedactionReport(settings)
-        job.on_protected = audit.add
+    job = VideoRedactionJob(
+        args.input, args.output, settings, overwrite=args.overwrite, crf=args.crf, write_report=args.report
+    )
     bars: list = []  # created on the first frame, so input errors print alone
 
     def progress(done: int, total: int) -> None:
@@ -176,11 +172,8 @@ def _run_video(args: argparse.Namespace) -> int:
         f"audio {'kept' if report.audio else 'none in input'}",
         file=sys.stderr,
     )
-    if audit is not None:
-        from privastream_desktop.report import report_path_for
-
-        written = audit.write(report_path_for(args.output), input_path=args.input, output_path=args.output)
-        print(f"wrote {written}", file=sys.stderr)
+    if report.report_path is not None:
+        print(f"wrote {report.report_path}", file=sys.stderr)
     if report.fail_closed_frames:
         reasons = "; ".join(f"{why} ({n})" for why, n in report.fail_closed_reasons.most_common())
         print(f"warning: {report.fail_closed_frames} frames fully blurred because: {reasons}", file=sys.stderr)

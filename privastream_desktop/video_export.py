@@ -25,6 +25,7 @@ from privastream_desktop.engine import ProtectionSettings, build_delay_line
 from privastream_desktop.model_store import ModelStore
 from privastream_desktop.redactor import Redactor
 from privastream_desktop.regions import Frame, ProtectedFrame
+from privastream_desktop.report import RedactionReport, report_path_for
 
 OUTPUT_FORMATS = {".mp4": "mp4", ".m4v": "mp4", ".mov": "mov", ".mkv": "matroska"}
 
@@ -47,6 +48,7 @@ class ExportReport:
     fail_closed_frames: int = 0
     fail_closed_reasons: Counter[str] = field(default_factory=Counter)
     masked_by_kind: Counter[str] = field(default_factory=Counter)
+    report_path: Path | None = None  # the redaction report written beside the video, if asked for
 
     @property
     def fps(self) -> float:
@@ -106,14 +108,17 @@ class VideoRedactionJob:
         crf: int = 20,
         preset: str = "veryfast",
         store: ModelStore | None = None,
+        write_report: bool = False,
     ) -> None:
         self.src, self.dst = Path(src), Path(dst)
         self.settings = settings or ProtectionSettings()
         self.overwrite = overwrite
+        self.write_report = write_report
         self.crf, self.preset = crf, preset
         self.store = store
-        self.on_protected: Callable[[ProtectedFrame], None] | None = None  # reports, tests, benchmarks
+        self.on_protected: Callable[[ProtectedFrame], None] | None = None  # tests, benchmarks
         self._cancel = threading.Event()
+        self._audit: RedactionReport | None = None
 
     def cancel(self) -> None:
         """Ask a running export to stop (from any thread); ``run`` then raises ExportCancelled."""
@@ -122,11 +127,16 @@ class VideoRedactionJob:
     def run(self, progress: ProgressCallback | None = None) -> ExportReport:
         check_paths(self.src, self.dst, overwrite=self.overwrite)
         container = _open_input(self.src)
+        self._audit = RedactionReport(self.settings) if self.write_report else None
         try:
             with atomic_output(self.dst) as tmp:
                 report = self._transcode(container, tmp, progress)
         finally:
             container.close()
+        if self._audit is not None:  # only for a video that really exists under its name
+            report.report_path = self._audit.write(
+                report_path_for(self.dst), input_path=self.src, output_path=self.dst, store=self.store
+            )
         return report
 
     def _transcode(
@@ -172,6 +182,8 @@ class VideoRedactionJob:
                         report.fail_closed_frames += 1
                     for region in item.regions:
                         report.masked_by_kind[region.kind.value] += 1
+                    if self._audit is not None:
+                        self._audit.add(item)
                     if self.on_protected is not None:
                         self.on_protected(item)
                     if progress is not None:

@@ -35,7 +35,6 @@ from PySide6.QtWidgets import (
 from privastream_desktop.engine import ProtectionSettings
 from privastream_desktop.model_store import ModelError
 from privastream_desktop.redactor import MaskStyle, RedactionSettings
-from privastream_desktop.report import RedactionReport, report_path_for
 from privastream_desktop.video_export import (
     ExportCancelled,
     InputError,
@@ -229,15 +228,12 @@ class ExportWorker(QObject):
 
     @Slot(int, object)
     def run_job(self, job_id: int, request: ExportRequest) -> None:
-        job = VideoRedactionJob(request.src, request.dst, request.settings)
+        job = VideoRedactionJob(request.src, request.dst, request.settings, write_report=request.report)
         with self._lock:
             if job_id in self._cancelled:
                 self.finished.emit(job_id, "cancelled", "cancelled before it started")
                 return
             self._running = (job_id, job)
-        audit = RedactionReport(request.settings) if request.report else None
-        if audit is not None:
-            job.on_protected = audit.add
         started = time.monotonic()
         last = [0.0]
 
@@ -251,8 +247,6 @@ class ExportWorker(QObject):
         try:
             report = job.run(progress)
             message = f"{report.frames} frames, {report.fps:.1f} frames/s"
-            if audit is not None:
-                audit.write(report_path_for(request.dst), input_path=request.src, output_path=request.dst)
             if report.fail_closed_frames:
                 message += f"; {report.fail_closed_frames} frames fully blurred (a detector failed)"
             self.finished.emit(job_id, "done", message)
