@@ -55,14 +55,19 @@ class ExportReport:
         return self.frames / self.seconds if self.seconds > 0 else 0.0
 
 
-def check_paths(src: Path, dst: Path, *, overwrite: bool = False) -> None:
-    """Refuse, with one clear line, every input/output pair that would fail or lose data."""
+def check_input(src: Path) -> None:
+    """Refuse, with one clear line, an input that cannot be a video."""
     if not src.exists():
         raise InputError(f"input file not found: {src}")
     if not src.is_file():
         raise InputError(f"input is not a file: {src}")
     if src.stat().st_size == 0:
         raise InputError(f"input file is empty (0 bytes): {src}")
+
+
+def check_paths(src: Path, dst: Path, *, overwrite: bool = False) -> None:
+    """Refuse, with one clear line, every input/output pair that would fail or lose data."""
+    check_input(src)
     if dst.suffix.lower() not in OUTPUT_FORMATS:
         raise InputError(f"output must end in one of {', '.join(OUTPUT_FORMATS)}: {dst}")
     if dst.exists() and (dst.resolve() == src.resolve() or os.path.samefile(src, dst)):
@@ -242,7 +247,7 @@ def preview_frames(
 
     from privastream_desktop.redactor import Redactor
 
-    check_paths(src, src.with_name(src.stem + ".preview.mp4"), overwrite=True)
+    check_input(src)  # a preview writes nothing, so the folder need not be writable
     container = _open_input(src)
     try:
         stream = container.streams.video[0]

@@ -143,3 +143,16 @@ def test_export_offers_to_keep_enrolled_people_visible(qtbot, window):
     assert dialog.settings().whitelist is window.whitelist
     dialog.keep_people_check.setChecked(False)
     assert dialog.settings().whitelist is None
+
+
+def test_preview_works_for_a_recording_in_a_read_only_folder(qtbot, window, recording, monkeypatch):
+    """Previewing writes nothing, so an unwritable folder must not stop it (tests run as root: ask os.access)."""
+    import os
+
+    src, _ = recording
+    real_access = os.access
+    monkeypatch.setattr(os, "access", lambda p, m: False if str(p) == str(src.parent) else real_access(p, m))
+    dialog = window.open_export_dialog()
+    dialog.input_edit.setText(str(src))
+    dialog.preview_button.click()
+    assert dialog.thumbs.count() == 3, dialog.message.text()
