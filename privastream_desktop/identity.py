@@ -164,7 +164,7 @@ def check_sample(image: np.ndarray, faces: list[Region], embedder: FaceEmbedder)
 
 
 class IdentifyingFaceDetector:
-    """A face detector that also says, every ``every``-th look, who each face is.
+    """A face detector that also says who faces are, within an embedding budget per look.
 
     Labels: a whitelisted person's id, ``"stranger"``, or None (not checked on
     this look, or unsure). The tracker turns labels into a decision per tracked face

@@ -338,10 +338,7 @@ class MainWindow(QMainWindow):
             self, "Play a video file in a loop", "", "Videos (*.mp4 *.mov *.mkv *.avi *.webm)"
         )
         if path:
-            self.set_source(path)
-
-    def set_source(self, spec: str) -> None:
-        self._select_source(spec)
+            self._select_source(path)
 
     # -- running ---------------------------------------------------------------------------------
     @Slot()
