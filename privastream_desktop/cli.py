@@ -250,7 +250,6 @@ def _run_live(args: argparse.Namespace) -> int:
 
 
 def _run_whitelist(args: argparse.Namespace) -> int:
-    import cv2
 
     from privastream_desktop.whitelist import Whitelist, WhitelistError
 
@@ -258,19 +257,14 @@ def _run_whitelist(args: argparse.Namespace) -> int:
         whitelist = Whitelist.load()
         if args.action == "add":
             from privastream_desktop.detectors.faces import FaceDetector
-            from privastream_desktop.identity import FaceEmbedder, SampleRejected, check_sample
+            from privastream_desktop.identity import FaceEmbedder, check_sample, samples_from_photos
 
             detector, embedder = FaceDetector(), FaceEmbedder()
-            samples = []
-            for photo in args.photos:
-                image = cv2.imread(str(photo))
-                if image is None:
-                    print(f"skipped {photo}: not a picture that can be read", file=sys.stderr)
-                    continue
-                try:
-                    samples.append(check_sample(image, detector.detect(image), embedder))
-                except SampleRejected as exc:
-                    print(f"skipped {photo}: {exc}", file=sys.stderr)
+            samples, problems = samples_from_photos(
+                args.photos, lambda image: check_sample(image, detector.detect(image), embedder)
+            )
+            for problem in problems:
+                print(f"skipped {problem}", file=sys.stderr)
             if not samples:
                 print(f"error: no usable photo of {args.name}; nothing was saved", file=sys.stderr)
                 return 1

@@ -15,6 +15,7 @@ import itertools
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, replace
+from pathlib import Path
 
 import cv2
 import numpy as np
@@ -161,6 +162,23 @@ def check_sample(image: np.ndarray, faces: list[Region], embedder: FaceEmbedder)
     thumb = cv2.resize(image[y1:y2, x1:x2], (64, round(64 * (y2 - y1) / max(1, x2 - x1))))
     ok, jpeg = cv2.imencode(".jpg", thumb, [cv2.IMWRITE_JPEG_QUALITY, 80])
     return EnrolmentSample(embedder.embed(image, box), box, jpeg.tobytes() if ok else b"")
+
+
+def samples_from_photos(
+    paths: list[str] | list[Path], sample: Callable[[np.ndarray], EnrolmentSample]
+) -> tuple[list[EnrolmentSample], list[str]]:
+    """Usable samples from picture files, and "name: reason" for each file refused."""
+    samples, problems = [], []
+    for path in map(Path, paths):
+        image = cv2.imread(str(path))
+        if image is None:
+            problems.append(f"{path.name}: not a picture that can be read")
+            continue
+        try:
+            samples.append(sample(image))
+        except SampleRejected as exc:
+            problems.append(f"{path.name}: {exc}")
+    return samples, problems
 
 
 class IdentifyingFaceDetector:

@@ -14,7 +14,6 @@ import base64
 from collections.abc import Callable
 from pathlib import Path
 
-import cv2
 import numpy as np
 from PySide6.QtCore import QSize, Qt, QTimer, Slot
 from PySide6.QtGui import QIcon, QPixmap
@@ -36,7 +35,13 @@ from PySide6.QtWidgets import (
 )
 
 from privastream_desktop.detectors.faces import FaceDetector
-from privastream_desktop.identity import EnrolmentSample, FaceEmbedder, SampleRejected, check_sample
+from privastream_desktop.identity import (
+    EnrolmentSample,
+    FaceEmbedder,
+    SampleRejected,
+    check_sample,
+    samples_from_photos,
+)
 from privastream_desktop.model_store import ModelError
 from privastream_desktop.whitelist import Whitelist, WhitelistError
 
@@ -223,17 +228,7 @@ class PeoplePanel(QGroupBox):
 
     # -- actions -----------------------------------------------------------------------------------
     def samples_from_files(self, paths: list[str]) -> tuple[list[EnrolmentSample], list[str]]:
-        samples, problems = [], []
-        for path in paths:
-            image = cv2.imread(path)
-            if image is None:
-                problems.append(f"{Path(path).name}: not a picture that can be read")
-                continue
-            try:
-                samples.append(self.models.sample(image))
-            except SampleRejected as exc:
-                problems.append(f"{Path(path).name}: {exc}")
-        return samples, problems
+        return samples_from_photos(paths, self.models.sample)
 
     def enrol(self, name: str, samples: list[EnrolmentSample], problems: list[str] | None = None) -> bool:
         problems = problems or []
