@@ -14,6 +14,9 @@ APT_PACKAGES=(
   libxcb-render-util0 libxcb-shape0 libxcb-shm0 libxcb-sync1 libxcb-xfixes0 libxcb-xkb1
   xvfb xauth
   ffmpeg xdotool
+  # sound: PortAudio for sounddevice, its route to PipeWire/PulseAudio (the virtual microphone is made
+  # with pactl); the tests start a private PipeWire session (dbus-daemon, pipewire, wireplumber)
+  libportaudio2 libasound2-plugins pulseaudio-utils pipewire pipewire-pulse wireplumber dbus-daemon
 )
 
 if command -v dpkg-query >/dev/null 2>&1; then
