@@ -213,6 +213,7 @@ class PrivacyDelayLine:
                 lane.fold(horizon, self.job_timeout_s, stall_on_timeout=True)
         height, width = frame.image.shape[:2]
         regions: list[Region] = []
+        kept: list[Region] = []
         reasons: list[str] = []
         stale = self.max_stale_frames if self.realtime else None
         for lane in self.lanes:
@@ -220,12 +221,15 @@ class PrivacyDelayLine:
             if state != _OK:
                 reasons.append(reason)
             regions.extend(lane.tracker.regions_at(frame.index, width, height))
+            kept_visible = getattr(lane.tracker, "kept_visible_at", None)  # only face trackers keep any
+            if kept_visible is not None:
+                kept.extend(kept_visible(frame.index, width, height))
         for reason in reasons:
             self.fail_closed_counts[reason] += 1
         oldest = self._buffer[0].index if self._buffer else frame.index + 1
         for lane in self.lanes:
             lane.prune(oldest)
-        return ProtectedFrame(frame, regions, fail_closed=bool(reasons), reasons=reasons)
+        return ProtectedFrame(frame, regions, fail_closed=bool(reasons), reasons=reasons, kept_visible=kept)
 
     def close(self) -> None:
         for lane in self.lanes:

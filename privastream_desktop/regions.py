@@ -128,3 +128,4 @@ class ProtectedFrame:
     regions: list[Region]
     fail_closed: bool = False
     reasons: list[str] = field(default_factory=list)
+    kept_visible: list[Region] = field(default_factory=list)  # whitelisted faces left unmasked (for mouth blur)

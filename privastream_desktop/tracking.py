@@ -213,6 +213,20 @@ class TrackStabilizer:
                 out.append(Region(self.kind, box, track.last.score, track.id))
         return out
 
+    def kept_visible_at(self, index: int, width: int, height: int) -> list[Region]:
+        """The faces ``regions_at`` leaves unmasked (enrolled, switched on): mouth blur still needs them."""
+        out: list[Region] = []
+        if self.is_visible is None:
+            return out
+        for track in self.tracks:
+            person = track.identity.visible_person(index, self.identity_grace_frames)
+            if person is None or not self.is_visible(person):
+                continue
+            box = self._box_at(track, index)
+            if box is not None and (box := box.clipped(width, height)).area > 0:
+                out.append(Region(self.kind, box, track.last.score, track.id, "visible"))
+        return out
+
     def _box_at(self, track: Track, index: int) -> Box | None:
         first, last = track.first, track.last
         if index < first.index:

@@ -17,6 +17,7 @@ APT_PACKAGES=(
   # sound: PortAudio for sounddevice, its route to PipeWire/PulseAudio (the virtual microphone is made
   # with pactl); the tests start a private PipeWire session (dbus-daemon, pipewire, wireplumber)
   libportaudio2 libasound2-plugins pulseaudio-utils pipewire pipewire-pulse wireplumber dbus-daemon
+  espeak-ng  # test speech for the spoken-PII tests and benchmark (tests/audio, benchmarks/bench_speech.py)
 )
 
 if command -v dpkg-query >/dev/null 2>&1; then
