@@ -241,7 +241,7 @@ def _national_id_finder() -> _Finder:
             return []
         out = []
         for m in ssn_re.finditer(text):
-            if ssn.is_valid(m.group(0)):
+            if ssn.is_valid(m.group(1) + m.group(3) + m.group(4)):
                 out.append(PiiMatch(PiiKind.NATIONAL_ID, m.start(), m.end(), m.group(0), 0.85))
         for m in aadhaar_re.finditer(text):
             if aadhaar.is_valid(m.group(0)):
@@ -330,7 +330,7 @@ _ADDRESS_TAIL = (
         r"(?i),?\s*(?:#\d{1,3}-\d{1,5}|(?:apt|apartment|unit|suite|ste|flat|floor|fl|room|rm)\.?\s*#?[\w-]{1,6})"
     ),
     re.compile(r"(?i),?\s*(?:singapore|S\(?)\s*\d{6}\)?"),
-    re.compile(r",\s*[A-Z][A-Za-zÀ-ÿ.'-]+(?:\s[A-Z][A-Za-zÀ-ÿ.'-]+){0,2}"),  # city after a comma
+    re.compile(r",\s*[A-Z][a-zà-ÿ.'-]+(?:\s[A-Z][a-zà-ÿ.'-]+){0,2}"),  # city after a comma
     re.compile(r",?\s*[A-Z]{2}(?=[\s,]|$)"),  # state
     re.compile(r",?\s*\d{5}(?:-\d{4})?\b"),  # ZIP / PLZ
     re.compile(r",?\s*[A-Z]{1,2}\d[A-Z\d]?\s?\d[A-Z]{2}\b"),  # UK postcode
@@ -566,8 +566,14 @@ def _seed_finder() -> _Finder:
             run: list[tuple[int, int, bool]] = []  # (start, end, is_garbled)
 
             def close_run() -> None:
-                if len(run) >= _SEED_MIN_WORDS:
-                    s, e = run[0][0], run[-1][1]
+                # a garbled word is tolerated inside a run, not at its edges ("words: abandon ..." is a label)
+                inner = list(run)
+                while inner and inner[0][2]:
+                    inner.pop(0)
+                while inner and inner[-1][2]:
+                    inner.pop()
+                if len(inner) >= _SEED_MIN_WORDS:
+                    s, e = inner[0][0], inner[-1][1]
                     out.append(PiiMatch(PiiKind.SEED_PHRASE, s, e, text[s:e], 0.9))
 
             for start, end, word in tokens:
