@@ -6,5 +6,6 @@ One module so that a phone number is recognised the same way whether it is shown
 """
 
 from privastream_desktop.pii.recognizers import PiiKind, PiiMatch, PiiRecognizer
+from privastream_desktop.pii.spoken import SpokenPii, SpokenPiiFinder
 
-__all__ = ["PiiKind", "PiiMatch", "PiiRecognizer"]
+__all__ = ["PiiKind", "PiiMatch", "PiiRecognizer", "SpokenPii", "SpokenPiiFinder"]

@@ -1,0 +1,457 @@
+"""PII in speech transcripts: spoken forms to written ones, then the shared `PiiRecognizer`, then back to words.
+
+Whisper gives words ("My", " number", " is", " five", " five", " five,", ...) or, just as often, its own written
+digits ("555-1234"). People say "five five five", "oh" for zero, "double seven", "jane dot doe at gmail dot
+com", "plus one", "one two three main street". We rewrite the word list into written text ("5551234",
+"jane.doe@gmail.com", "+1 ...", "123 main street") while remembering which word produced every character, run
+the same recognizer as the on-screen text, and map each match back to a range of word indices; the caller turns
+word indices into times (`words[first].start - pad .. words[last].end + pad`).
+
+Speech-only rules on top of the recognizer:
+- DIGITS: any run of 7 or more spoken or written digits (Whisper mangles long numbers, so a card or phone
+  number may not survive as a valid one). Quantities are not digit runs: "twelve thousand", "a million",
+  "1,000,000", decimals, times ("10:30") and years ("twenty nineteen" is 4 digits) stay readable.
+- SECRET: "my password is X", "the pin is X", "passcode: X", "security code is X": the words after the label,
+  up to the end of the sentence or 4 words.
+- The user's sensitive terms, OCR/ASR-tolerant, come from the recognizer's TERM kind.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from privastream_desktop.pii.recognizers import PiiKind, PiiRecognizer
+
+__all__ = ["NormalisedSpeech", "SpokenPii", "SpokenPiiFinder", "normalise_words"]
+
+
+@dataclass(frozen=True, slots=True)
+class SpokenPii:
+    """PII said in `words[first_word..last_word]` (inclusive); `text` is its written form, for the transcript."""
+
+    kind: PiiKind
+    first_word: int
+    last_word: int
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class NormalisedSpeech:
+    """Written form of a word list plus, for every character, the (first, last) word it came from (None: a space)."""
+
+    text: str
+    owners: tuple[tuple[int, int] | None, ...]
+
+    def words_of(self, start: int, end: int) -> tuple[int, int] | None:
+        """Word range covering the characters [start, end), or None if they are only spaces."""
+        spans = [o for o in self.owners[start:end] if o is not None]
+        if not spans:
+            return None
+        return min(s for s, _ in spans), max(e for _, e in spans)
+
+    def chars_of(self, first: int, last: int) -> tuple[int, int]:
+        """Character span [start, end) of the written form of words first..last."""
+        hits = [i for i, o in enumerate(self.owners) if o is not None and o[1] >= first and o[0] <= last]
+        return (hits[0], hits[-1] + 1) if hits else (0, 0)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# number words
+
+_DIGIT_WORDS = {
+    "zero": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9,
+}  # fmt: skip
+_TEENS = {
+    "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14, "fifteen": 15, "sixteen": 16,
+    "seventeen": 17, "eighteen": 18, "nineteen": 19,
+}  # fmt: skip
+_TENS = {"twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70, "eighty": 80, "ninety": 90}
+_SCALES = {"thousand": 1_000, "million": 1_000_000, "billion": 1_000_000_000}
+_REPEAT = {"double": 2, "triple": 3}
+_ZERO_LETTERS = {"oh", "o"}
+_DASHES = {"dash", "hyphen"}
+_DIGIT_RUN_MIN = 7
+
+# written numerals Whisper emits: "555-1234", "4111", "(415)", "+1"; not times, decimals, prices or "1,000"
+# Whisper also splits "555-1234" into the words "555" and "-1234"
+_WRITTEN_RUN = re.compile(r"^[+(\-]?\d[\d()\-]*$")
+_SENTENCE_END = frozenset(".!?")
+_PUNCT = "\"'“”‘’«»()[]{}<>,.;:!?…"
+
+
+def _spoken_number(word: str) -> bool:
+    return word in _DIGIT_WORDS or word in _TEENS or word in _TENS or word == "hundred" or word in _SCALES
+
+
+@dataclass(slots=True)
+class _Word:
+    index: int
+    core: str  # without surrounding punctuation, case kept
+    low: str
+    trail: str  # trailing punctuation
+    says_is: bool = False  # "password's": the label carries its "is"
+
+    @property
+    def ends_sentence(self) -> bool:
+        return any(c in _SENTENCE_END for c in self.trail)
+
+
+def _split(index: int, raw: str) -> _Word:
+    text = raw.strip()
+    core = text.strip(_PUNCT)
+    trail = text[len(text.rstrip(_PUNCT)) :] if core else ""
+    says_is = False
+    if core.lower().endswith(("'s", "’s")) and core[:-2].lower() in _SECRET_LABELS | {"code"}:
+        core, says_is = core[:-2], True  # "password's" -> "password" + "is"
+    return _Word(index, core, core.lower(), trail, says_is)
+
+
+class _Builder:
+    """Accumulates written text and, per character, the word range it came from."""
+
+    def __init__(self) -> None:
+        self.parts: list[str] = []
+        self.owners: list[tuple[int, int] | None] = []
+        self.glue_next = False
+
+    def add(self, text: str, first: int, last: int, glue: bool = False) -> None:
+        if not text:
+            return
+        if self.parts and not glue and not self.glue_next:
+            self.parts.append(" ")
+            self.owners.append(None)
+        self.glue_next = False
+        self.parts.append(text)
+        self.owners.extend([(first, last)] * len(text))
+
+    def last_is_wordish(self) -> bool:
+        return bool(self.parts) and self.parts[-1][-1:].isalnum()
+
+    def build(self) -> NormalisedSpeech:
+        return NormalisedSpeech("".join(self.parts), tuple(self.owners))
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# the normaliser
+
+
+def _run_end(words: list[_Word], i: int) -> int:
+    """Index after the number run starting at i (0 if none starts there): number words, written numerals,
+    "double"/"triple", "oh" between digits, "dash" between numbers, "and" inside "one hundred and five"."""
+    j = i
+    n = len(words)
+    if j < n and words[j].low == "plus" and j + 1 < n and (_starts_number(words[j + 1])):
+        j += 1
+    while j < n:
+        w = words[j]
+        nxt = words[j + 1] if j + 1 < n else None
+        if (
+            _starts_number(w)
+            or (w.low in _REPEAT and nxt is not None and (nxt.low in _DIGIT_WORDS or nxt.low in _ZERO_LETTERS))
+            or (j > i and w.low in _ZERO_LETTERS and nxt is not None and _starts_number(nxt))
+            or (j > i and w.low in _ZERO_LETTERS and nxt is None)
+        ):
+            j += 1
+        elif j > i and w.low in _DASHES | {"and"} and nxt is not None and _starts_number(nxt):
+            if w.low == "and" and words[j - 1].low not in ("hundred", *_SCALES):
+                break
+            j += 1
+        else:
+            break
+        if words[j - 1].ends_sentence:
+            break
+    return j if j > i and any(_starts_number(w) for w in words[i:j]) else i
+
+
+def _starts_number(w: _Word) -> bool:
+    return _spoken_number(w.low) or bool(_WRITTEN_RUN.match(w.core))
+
+
+def _emit_run(words: list[_Word], out: _Builder) -> bool:
+    """Write one number run; returns True if it is a quantity ("twelve thousand") rather than a digit string."""
+    quantity = False
+    first_piece = True
+    prev_spoken = False
+    k = 0
+    n = len(words)
+    glue_next = False
+    while k < n:
+        w = words[k]
+        low = w.low
+        if low == "plus":
+            out.add("+", w.index, w.index, glue=not first_piece)
+            first_piece, glue_next = False, True
+            k += 1
+            continue
+        if low in _DASHES:
+            out.add("-", w.index, w.index, glue=True)
+            glue_next = True
+            k += 1
+            continue
+        if low == "and":
+            k += 1
+            continue
+        if _WRITTEN_RUN.match(w.core) and k + 1 < n and words[k + 1].low in _SCALES and w.core.isdigit():
+            # "12 million": a quantity
+            out.add(str(int(w.core) * _SCALES[words[k + 1].low]), w.index, words[k + 1].index, glue=not first_piece)
+            quantity, prev_spoken, first_piece, glue_next = True, True, False, False
+            k += 2
+            continue
+        if _WRITTEN_RUN.match(w.core):
+            # written numerals stay apart from each other ("4111 1111"), glue to spoken digits
+            glue = (not first_piece) and (prev_spoken or glue_next or w.core.startswith("-"))
+            out.add(w.core, w.index, w.index, glue=glue)
+            prev_spoken, first_piece, glue_next = False, False, False
+            k += 1
+            continue
+        if low in _REPEAT:
+            digit = words[k + 1].low
+            value = "0" if digit in _ZERO_LETTERS else str(_DIGIT_WORDS[digit])
+            text, used = value * _REPEAT[low], 2
+        elif low in _ZERO_LETTERS:
+            text, used = "0", 1
+        else:
+            value, used, is_quantity = _compound(words, k)
+            quantity |= is_quantity
+            text = str(value)
+        first, last = words[k].index, words[k + used - 1].index
+        out.add(text, first, last, glue=not first_piece)  # spoken digits and groups concatenate: "5551234"
+        prev_spoken, first_piece, glue_next = True, False, False
+        k += used
+    return quantity
+
+
+def _small(words: list[_Word], k: int) -> tuple[int, int] | None:
+    """0-99 from "seven", "seventeen", "seventy", "seventy seven" -> (value, words used)."""
+    if k >= len(words):
+        return None
+    low = words[k].low
+    if low in _TENS:
+        nxt = words[k + 1].low if k + 1 < len(words) else ""
+        if nxt in _DIGIT_WORDS and nxt != "zero":
+            return _TENS[low] + _DIGIT_WORDS[nxt], 2
+        return _TENS[low], 1
+    if low in _TEENS:
+        return _TEENS[low], 1
+    if low in _DIGIT_WORDS:
+        return _DIGIT_WORDS[low], 1
+    return None
+
+
+def _below_thousand(words: list[_Word], k: int) -> tuple[int, int] | None:
+    """0-999 from "seven", "twenty three", "one hundred and five", a bare "hundred" -> (value, words used)."""
+    start = k
+    small = _small(words, k)
+    if small is not None:
+        value, k = small[0], k + small[1]
+    elif k < len(words) and words[k].low == "hundred":
+        value = 1
+    else:
+        return None
+    if k < len(words) and words[k].low == "hundred" and value < 10:
+        value *= 100
+        k += 1
+        if k + 1 < len(words) and words[k].low == "and" and _small(words, k + 1):
+            k += 1
+        rest = _small(words, k)
+        if rest is not None:
+            value += rest[0]
+            k += rest[1]
+    return value, k - start
+
+
+def _compound(words: list[_Word], k: int) -> tuple[int, int, bool]:
+    """A spoken number group: "five", "twenty three", "one hundred and five", "two thousand and nineteen".
+
+    Returns (value, words used, is_quantity): a group with "thousand"/"million"/"billion" is a quantity.
+    """
+    start = k
+    head = _below_thousand(words, k)
+    value, k = (head[0], k + head[1]) if head else (1, k)  # a bare "thousand"
+    if k < len(words) and words[k].low in _SCALES:
+        value *= _SCALES[words[k].low]
+        k += 1
+        if k + 1 < len(words) and words[k].low == "and" and _below_thousand(words, k + 1):
+            k += 1
+        rest = _below_thousand(words, k)
+        if rest is not None:
+            value += rest[0]
+            k += rest[1]
+        return value, k - start, True
+    return value, max(k - start, 1), False
+
+
+def normalise_words(words: Sequence[str]) -> tuple[NormalisedSpeech, list[tuple[int, int]]]:
+    """Written form of a Whisper word list, and the word ranges of digit runs (>= 7 digits, not quantities)."""
+    ws = [_split(i, w) for i, w in enumerate(words)]
+    ws = [w for w in ws if w.core or w.trail]
+    out = _Builder()
+    digit_runs: list[tuple[int, int]] = []
+    i = 0
+    n = len(ws)
+    while i < n:
+        w = ws[i]
+        if not w.core:
+            i += 1
+            continue
+        j = _run_end(ws, i)
+        if j > i:
+            before = len(out.owners)
+            quantity = _emit_run(ws[i:j], out)
+            written = "".join(out.parts)[before:]
+            grouped = any(re.fullmatch(r"\d{1,3}(?:,\d{3})+", x.core) for x in ws[i:j])
+            if not quantity and not grouped and sum(c.isdigit() for c in written) >= _DIGIT_RUN_MIN:
+                digit_runs.append((ws[i].index, ws[j - 1].index))
+            _trail(out, ws[j - 1])
+            i = j
+            continue
+        nxt = ws[i + 1] if i + 1 < n else None
+        low = w.low
+        if low == "dot" and out.last_is_wordish() and nxt is not None and nxt.core[:1].isalnum() and not _ended(ws, i):
+            out.add(".", w.index, w.index, glue=True)
+            out.glue_next = True
+        elif low in ("underscore",) and out.last_is_wordish() and nxt is not None and not _ended(ws, i):
+            out.add("_", w.index, w.index, glue=True)
+            out.glue_next = True
+        elif low == "at" and out.last_is_wordish() and not _ended(ws, i) and _domain_ahead(ws, i + 1):
+            out.add("@", w.index, w.index, glue=True)
+            out.glue_next = True
+        elif low == "at" and nxt is not None and nxt.low in ("sign", "symbol") and _domain_ahead(ws, i + 2):
+            out.add("@", w.index, nxt.index, glue=True)
+            out.glue_next = True
+            i += 1
+        else:
+            out.add(w.core, w.index, w.index)
+        _trail(out, ws[i])
+        i += 1
+    return out.build(), digit_runs
+
+
+def _ended(ws: list[_Word], i: int) -> bool:
+    """True if the word before i closed a sentence or a clause (no email spans "com. At")."""
+    return i > 0 and bool(ws[i - 1].trail)
+
+
+def _trail(out: _Builder, w: _Word) -> None:
+    """Keep sentence punctuation (it separates things for the recognizers), drop the rest."""
+    punct = "".join(c for c in w.trail if c in ".!?,;:")
+    if punct:
+        out.add(punct[:1], w.index, w.index, glue=True)
+
+
+def _domain_ahead(ws: list[_Word], k: int) -> bool:
+    """ "gmail dot com", "gmail.com", "mail dot co dot uk": what follows an "at" that makes it an "@"."""
+    if k >= len(ws) or not ws[k].core[:1].isalnum():
+        return False
+    if re.fullmatch(r"[\w-]+(?:\.[\w-]+)+", ws[k].core):
+        return True
+    return k + 2 < len(ws) and ws[k + 1].low == "dot" and not ws[k].trail and ws[k + 2].core[:1].isalpha()
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# "my password is X"
+
+_SECRET_LABELS = frozenset({"password", "passcode", "passphrase", "passwd", "pin", "pincode"})
+_CODE_QUALIFIERS = frozenset(
+    {"pin", "security", "verification", "access", "door", "gate", "alarm", "safe", "entry", "login", "otp", "2fa",
+     "unlock", "confirmation", "authentication", "auth", "sms", "backup", "recovery"}
+)  # fmt: skip
+_LINKS = frozenset({"is", "was", "are", "be", "equals"})
+_SECRET_MAX_WORDS = 4
+_NOT_SECRET_START = frozenset(
+    {"not", "incorrect", "wrong", "invalid", "too", "required", "correct", "weak", "strong", "expired", "the", "a",
+     "empty", "missing", "something", "secret", "private", "changed", "different", "same", "saved", "long", "short"}
+)  # fmt: skip
+_STOP_BEFORE = frozenset({"and", "but", "so", "because", "or", "then", "okay", "ok", "right"})
+
+
+def _label_end(ws: list[_Word], i: int) -> int:
+    """Index after a secret label starting at i ("password", "pin code", "security code"), or i if none."""
+    low = ws[i].low
+    nxt = ws[i + 1].low if i + 1 < len(ws) else ""
+    if low in _SECRET_LABELS:
+        return i + 2 if nxt in ("code", "number") and not ws[i].trail else i + 1
+    if low in _CODE_QUALIFIERS and nxt == "code" and not ws[i].trail:
+        return i + 2
+    if low in ("one", "two") and nxt in ("time", "factor") and i + 2 < len(ws) and ws[i + 2].low == "code":
+        return i + 3
+    return i
+
+
+def _spoken_secrets(ws: list[_Word]) -> list[tuple[int, int]]:
+    found = []
+    for i in range(len(ws)):
+        j = _label_end(ws, i)
+        if j == i or j >= len(ws):
+            continue
+        label_last = ws[j - 1]
+        if label_last.ends_sentence:
+            continue
+        if ":" not in label_last.trail and not label_last.says_is:
+            if ws[j].low not in _LINKS or ws[j].ends_sentence:
+                continue
+            j += 1
+        if j >= len(ws) or ws[j].low in _NOT_SECRET_START:
+            continue
+        k = j
+        while k < len(ws) and k - j < _SECRET_MAX_WORDS and ws[k].low not in _STOP_BEFORE:
+            k += 1
+            if ws[k - 1].ends_sentence or "," in ws[k - 1].trail:
+                break
+        if k > j:
+            found.append((ws[j].index, ws[k - 1].index))
+    return found
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# the finder
+
+
+class SpokenPiiFinder:
+    """PII in a Whisper word list, as word-index ranges. Reuses (and respects the kinds of) one `PiiRecognizer`."""
+
+    def __init__(self, recognizer: PiiRecognizer) -> None:
+        self.recognizer = recognizer
+
+    def find(self, words: Sequence[str]) -> list[SpokenPii]:
+        """Matches sorted by first word; overlapping ones merged (kind of the strongest)."""
+        if not words:
+            return []
+        speech, digit_runs = normalise_words(words)
+        kinds = self.recognizer.kinds
+        spans: list[tuple[int, int, PiiKind, float]] = []
+        for m in self.recognizer.find(speech.text):
+            rng = speech.words_of(m.start, m.end)
+            if rng is not None:
+                spans.append((rng[0], rng[1], m.kind, m.score))
+        if PiiKind.DIGITS in kinds:
+            spans.extend((a, b, PiiKind.DIGITS, 0.5) for a, b in digit_runs)
+        if PiiKind.SECRET in kinds:
+            ws = [_split(i, w) for i, w in enumerate(words)]
+            ws = [w for w in ws if w.core]
+            spans.extend((a, b, PiiKind.SECRET, 0.85) for a, b in _spoken_secrets(ws))
+        return [self._pii(speech, s) for s in _merge_word_spans(spans)]
+
+    @staticmethod
+    def _pii(speech: NormalisedSpeech, span: tuple[int, int, PiiKind, float]) -> SpokenPii:
+        first, last, kind, _ = span
+        start, end = speech.chars_of(first, last)
+        return SpokenPii(kind, first, last, speech.text[start:end].strip(" ,;:.!?"))
+
+
+def _merge_word_spans(spans: list[tuple[int, int, PiiKind, float]]) -> list[tuple[int, int, PiiKind, float]]:
+    """Union of overlapping word ranges; kind/score of the strongest part (then the longest)."""
+    merged: list[tuple[int, int, PiiKind, float]] = []
+    best_len = 0
+    for first, last, kind, score in sorted(spans, key=lambda s: (s[0], -s[1])):
+        if merged and first <= merged[-1][1]:
+            f, lst, k, sc = merged[-1]
+            if (score, last - first) > (sc, best_len):
+                k, sc, best_len = kind, score, last - first
+            merged[-1] = (f, max(lst, last), k, sc)
+            continue
+        merged.append((first, last, kind, score))
+        best_len = last - first
+    return merged

@@ -1,0 +1,219 @@
+"""Spoken PII: the normaliser (spoken forms -> written), word-index mapping, speech-only rules, tricky non-PII."""
+
+from __future__ import annotations
+
+import pytest
+
+from privastream_desktop.pii import PiiKind, PiiRecognizer
+from privastream_desktop.pii.spoken import SpokenPii, SpokenPiiFinder, normalise_words
+
+
+@pytest.fixture(scope="module")
+def finder() -> SpokenPiiFinder:
+    return SpokenPiiFinder(PiiRecognizer(terms=["Jane Doe", "Springfield", "Lincoln High"]))
+
+
+def said(finder: SpokenPiiFinder, sentence: str | list[str]) -> list[tuple[PiiKind, str]]:
+    """(kind, the words that matched) for each match; checks the indices are in range and ordered."""
+    words = sentence.split() if isinstance(sentence, str) else sentence
+    found = finder.find(words)
+    assert all(0 <= p.first_word <= p.last_word < len(words) for p in found)
+    assert [p.first_word for p in found] == sorted(p.first_word for p in found)
+    return [(p.kind, " ".join(w.strip() for w in words[p.first_word : p.last_word + 1])) for p in found]
+
+
+def split_words(sentence: str) -> list[str]:
+    return sentence.split()
+
+
+def written(sentence: str) -> str:
+    return normalise_words(sentence.split())[0].text
+
+
+# ------------------------------------------------------------------------------------------------ normaliser
+
+
+@pytest.mark.parametrize(
+    ("spoken", "text"),
+    [
+        ("five five five one two three four", "5551234"),
+        ("five five five, one two three four.", "5551234."),
+        ("five five five oh one two three", "5550123"),
+        ("oh my god", "oh my god"),  # "oh" is zero only between digits
+        ("double seven triple oh one", "770001"),
+        ("twenty three", "23"),
+        ("one twenty three main street", "123 main street"),
+        ("one two three main street", "123 main street"),
+        ("one hundred and five", "105"),
+        ("nine hundred eleven", "911"),
+        ("twenty nineteen", "2019"),
+        ("two thousand and nineteen", "2019"),
+        ("twelve thousand damage", "12000 damage"),
+        ("12 million views", "12000000 views"),
+        ("plus one four one five", "+1415"),
+        ("five five five dash one two three four", "555-1234"),
+        ("five five five hyphen 1234", "555-1234"),
+        ("my number is 555-1234", "my number is 555-1234"),
+        ("4111 1111 1111 1111", "4111 1111 1111 1111"),
+        ("jane dot doe at gmail dot com", "jane.doe@gmail.com"),
+        ("jane underscore doe at mail dot co dot uk", "jane_doe@mail.co.uk"),
+        ("jane.doe at gmail.com", "jane.doe@gmail.com"),
+        ("kai at sign example dot org", "kai@example.org"),
+        ("meet me at home", "meet me at home"),  # "at" is "@" only before a domain
+        ("polka dot", "polka dot"),
+    ],
+)
+def test_normaliser(spoken: str, text: str) -> None:
+    assert written(spoken) == text
+
+
+def test_char_to_word_mapping() -> None:
+    words = [" Mail", " jane", " dot", " doe", " at", " gmail", " dot", " com."]
+    speech, _ = normalise_words(words)
+    assert speech.text == "Mail jane.doe@gmail.com."
+    at = speech.text.index("@")
+    assert speech.words_of(at, at + 1) == (4, 4)
+    start = speech.text.index("jane")
+    assert speech.split_words(start, start + len("jane.doe@gmail.com")) == (1, 7)
+    assert speech.chars_of(5, 7) == (speech.text.index("gmail"), len(speech.text))
+    assert speech.words_of(4, 5) is None  # the space
+
+
+def test_grouped_words_map_to_all_their_words() -> None:
+    speech, runs = normalise_words(split_words("call one hundred and twenty three now"))
+    assert speech.text == "call 123 now"
+    assert speech.words_of(5, 8) == (1, 5)
+    assert runs == []
+
+
+def test_digit_runs_from_normaliser() -> None:
+    _, runs = normalise_words(split_words("is five five five one two three four ok"))
+    assert runs == [(1, 7)]
+    _, runs = normalise_words(split_words("we got 1,000,000 views and twelve million likes"))
+    assert runs == []
+
+
+# ------------------------------------------------------------------------------------------------ finder
+
+
+@pytest.mark.parametrize(
+    ("words", "expected"),
+    [
+        (
+            ["My", "number", "is", "five", "five", "five,", "one", "two", "three", "four."],
+            [(PiiKind.DIGITS, "five five five, one two three four.")],
+        ),
+        ("my number is 555-1234 okay", [(PiiKind.DIGITS, "555-1234")]),
+        (
+            "call me on plus one four one five five five five two six seven one",
+            [(PiiKind.PHONE, "plus one four one five five five five two six seven one")],
+        ),
+        ("call (415) 555-2671 tonight", [(PiiKind.PHONE, "(415) 555-2671")]),
+        ("email jane dot doe at gmail dot com thanks", [(PiiKind.EMAIL, "jane dot doe at gmail dot com")]),
+        ("it's kai.x99@gmail.com, thanks", [(PiiKind.EMAIL, "kai.x99@gmail.com,")]),
+        ("I live at one two three main street", [(PiiKind.ADDRESS, "one two three main street")]),
+        ("send it to 42 Baker Street please", [(PiiKind.ADDRESS, "42 Baker Street")]),
+        (
+            "card four one one one one one one one one one one one one one one one",
+            [(PiiKind.CARD, "four one one one one one one one one one one one one one one one")],
+        ),
+        ("my card is 4111 1111 1111 1111", [(PiiKind.CARD, "4111 1111 1111 1111")]),
+        (
+            "social is five three six nine zero four three nine nine",
+            [(PiiKind.DIGITS, "five three six nine zero four three nine nine")],
+        ),
+        ("ssn 536-90-4399", [(PiiKind.NATIONAL_ID, "536-90-4399")]),
+        ("double seven triple oh one two three", [(PiiKind.DIGITS, "double seven triple oh one two three")]),
+    ],
+)
+def test_spoken_pii(finder: SpokenPiiFinder, words: str | list[str], expected: list[tuple[PiiKind, str]]) -> None:
+    assert said(finder, words) == expected
+
+
+@pytest.mark.parametrize(
+    ("sentence", "expected"),
+    [
+        ("my password is hunter two. And then we play", "hunter two."),
+        ("The password is purple monkey dishwasher and more", "purple monkey dishwasher"),
+        ("the pin is four eight two one", "four eight two one"),
+        ("passcode is 1234, okay", "1234,"),
+        ("password: swordfish", "swordfish"),
+        ("my password's sunflower", "sunflower"),
+        ("the security code is seven seven one", "seven seven one"),
+        ("wifi pin code is nine nine", "nine nine"),
+    ],
+)
+def test_spoken_secret(finder: SpokenPiiFinder, sentence: str, expected: str) -> None:
+    assert said(finder, sentence) == [(PiiKind.SECRET, expected)]
+
+
+def test_spoken_secret_is_capped() -> None:
+    finder = SpokenPiiFinder(PiiRecognizer(kinds=[PiiKind.SECRET]))
+    words = split_words("my password is one long phrase that keeps going on")
+    assert said(finder, words) == [(PiiKind.SECRET, "one long phrase that")]
+
+
+@pytest.mark.parametrize(
+    ("sentence", "expected"),
+    [
+        ("hi I'm Jane Doe from Springfield", [(PiiKind.TERM, "Jane Doe"), (PiiKind.TERM, "Springfield")]),
+        ("hi I'm Jane Doh", [(PiiKind.TERM, "Jane Doh")]),  # ASR misspelling within the edit budget
+        ("hi I'm Jane Dough", []),  # two edits on a 7-letter term: too far
+        (["I", "went", "to", "Lincoln", "High."], [(PiiKind.TERM, "Lincoln High.")]),
+    ],
+)
+def test_spoken_terms(finder: SpokenPiiFinder, sentence: str | list[str], expected: list[tuple[PiiKind, str]]) -> None:
+    assert said(finder, sentence) == expected
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "twelve thousand damage",
+        "that was in twenty nineteen",
+        "back in two thousand and nineteen",
+        "I reached level forty two",
+        "call me at nine tonight",
+        "I have three cats and two dogs",
+        "we got 1,000,000 views and twelve million likes",
+        "it costs $1,299.99 now",
+        "the stream starts at 10:30",
+        "version one point two point three",
+        "score one two three four five",  # 5 digits: below the run length
+        "oh my god that was one of the best games",
+        "the password is incorrect",
+        "forgot my password again",
+        "pin the message please",
+        "meet me at the station",
+        "the quick brown fox jumps over the lazy dog",
+        "twenty twenty four was a great year",
+        "one hundred and twenty three people watched",
+    ],
+)
+def test_spoken_not_pii(finder: SpokenPiiFinder, sentence: str) -> None:
+    assert finder.find(sentence.split()) == []
+
+
+def test_whisper_spacing_and_punctuation(finder: SpokenPiiFinder) -> None:
+    words = [" So,", " my", " number", " is", " 555", "-1234.", " Bye."]
+    found = finder.find(words)
+    assert found == [SpokenPii(PiiKind.DIGITS, 4, 5, "555-1234")]
+
+
+def test_kinds_respected() -> None:
+    words = split_words("my number is five five five one two three four and my password is hunter two")
+    no_digits = SpokenPiiFinder(PiiRecognizer(kinds=[PiiKind.SECRET]))
+    assert [p.kind for p in no_digits.find(words)] == [PiiKind.SECRET]
+    no_secret = SpokenPiiFinder(PiiRecognizer(kinds=[PiiKind.DIGITS]))
+    assert [p.kind for p in no_secret.find(words)] == [PiiKind.DIGITS]
+    assert SpokenPiiFinder(PiiRecognizer(kinds=[])).find(words) == []
+
+
+def test_written_text_of_match(finder: SpokenPiiFinder) -> None:
+    found = finder.find(split_words("email jane dot doe at gmail dot com"))
+    assert found == [SpokenPii(PiiKind.EMAIL, 1, 7, "jane.doe@gmail.com")]
+
+
+def test_empty(finder: SpokenPiiFinder) -> None:
+    assert finder.find([]) == []
+    assert finder.find(["", " ", "..."]) == []
