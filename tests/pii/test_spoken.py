@@ -74,7 +74,7 @@ def test_char_to_word_mapping() -> None:
     at = speech.text.index("@")
     assert speech.words_of(at, at + 1) == (4, 4)
     start = speech.text.index("jane")
-    assert speech.split_words(start, start + len("jane.doe@gmail.com")) == (1, 7)
+    assert speech.words_of(start, start + len("jane.doe@gmail.com")) == (1, 7)
     assert speech.chars_of(5, 7) == (speech.text.index("gmail"), len(speech.text))
     assert speech.words_of(4, 5) is None  # the space
 
