@@ -20,9 +20,10 @@ Deliberate choices (each one is tested):
 - URLs with a secret-looking query/fragment parameter: the whole query (from the "?" or "#") is covered,
   scheme, host and path stay readable.
 - High-entropy tokens (>= 20 chars, letters and digits, random-looking rather than made of words) are
-  secrets; hex runs of 20+ characters (full git hashes, API keys in hex) are hidden too, UUIDs are not
-  (request/build ids are everywhere in UIs; a UUID labelled "key:"/"token:" is still caught by the
-  label rule).
+  secrets; hex runs of 20+ characters (API keys in hex, unlabelled hashes) are hidden too, except right after
+  "commit"/"sha256:"/"digest" (a labelled hash is not a key). UUIDs are not hidden (request/build ids are
+  everywhere in UIs; a UUID labelled "key:"/"token:" is still caught by the label rule). Short git hashes
+  ("commit a1b2c3d") are far below 20 characters and never match.
 """
 
 from __future__ import annotations
@@ -273,7 +274,9 @@ def _phone_finder(region: str) -> _Finder:
             return []
         out = []
         for m in PhoneNumberMatcher(text, region, leniency=Leniency.VALID):
-            if m.start > 0 and text[m.start - 1] in "$€£¥#":
+            if m.start > 0 and text[m.start - 1] in "$€£¥#/=_":
+                continue  # a price, an id in a URL path or parameter ("videos/2148573920", "?id=...")
+            if m.end < len(text) and text[m.end] in "/_":
                 continue
             out.append(PiiMatch(PiiKind.PHONE, m.start, m.end, m.raw_string, 0.8))
         return out
@@ -304,6 +307,7 @@ _NAME_STOP = frozenset(
     damage
     """.split()  # noqa: SIM905
 )
+_NOT_BEFORE_HOUSE_NO = re.compile(r"(?i)\b(?:the|a|an|of|top|than|over|under|about|only|last|first|next|every|all)\s+$")
 _NAME_WORD = r"(?:[A-Za-zÀ-ÿ][A-Za-zÀ-ÿ'.-]*|\d{1,3}(?:st|nd|rd|th))"
 _HOUSE_NO = r"(?<![\w.,:/$#@-])(?:(?:blk|block|no\.?)\s*)?\d{1,6}[A-Za-z]?(?:-\d{1,4})?"
 
@@ -344,6 +348,8 @@ def _address_finder() -> _Finder:
         out = []
         for pattern in (_ADDRESS_SUFFIX, _ADDRESS_PREFIX_NUMBER_FIRST, _ADDRESS_PREFIX_NUMBER_LAST, _ADDRESS_COMPOUND):
             for m in pattern.finditer(text):
+                if _NOT_BEFORE_HOUSE_NO.search(text, max(0, m.start() - 8), m.start()):
+                    continue  # "The 3 Little Pigs Way", "top 10 ... Road"
                 name = m.groupdict().get("name")
                 if name is not None and pattern is not _ADDRESS_PREFIX_NUMBER_LAST:
                     words = name.split()
@@ -407,12 +413,14 @@ _NOT_A_SECRET_VALUE = frozenset(
     """
     incorrect invalid wrong required too not correct weak strong empty expired missing set changed saved reset
     updated forgot forgotten manager managers and or the a an for to of here below above field hidden protected
-    show hide copy change enter none null true false
+    show hide copy change enter none null true false in on at under inside stored written somewhere what gonna
+    going really very so just hard easy this that it also still being only case sensitive there safe needed
     """.split()  # noqa: SIM905
 )
 _CANDIDATE = re.compile(r"(?<![A-Za-z0-9+/=_\-])[A-Za-z0-9+/=_\-]{20,}(?![A-Za-z0-9+/=_\-])")
 _UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 _HEX = re.compile(r"^[0-9a-fA-F]{20,}$")
+_HASH_LABEL = re.compile(r"(?i)(?:\bcommit|\bsha(?:1|224|256|384|512)?|\bmd5|\bdigest|\bchecksum|\bhash)\s*[:=@]?\s*$")
 _ALPHA_RUNS = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])")
 _VOWELS = frozenset("aeiouyAEIOUY")
 
@@ -470,6 +478,8 @@ def _secret_finder() -> _Finder:
             out.append(PiiMatch(PiiKind.SECRET, start, end, value, 0.8))
         if len(text) >= 20:
             for m in _CANDIDATE.finditer(text):
+                if _HEX.match(m.group(0)) and _HASH_LABEL.search(text, max(0, m.start() - 12), m.start()):
+                    continue  # "commit 3f2a...", "sha256:a3ed...": a labelled digest, not a key
                 if looks_random(m.group(0)):
                     out.append(PiiMatch(PiiKind.SECRET, m.start(), m.end(), m.group(0), 0.6))
         return out

@@ -342,12 +342,22 @@ def _trail(out: _Builder, w: _Word) -> None:
 
 
 def _domain_ahead(ws: list[_Word], k: int) -> bool:
-    """ "gmail dot com", "gmail.com", "mail dot co dot uk": what follows an "at" that makes it an "@"."""
+    """ "gmail dot com", "gmail.com", "mail dot co dot uk": what follows an "at" that makes it an "@".
+
+    Not when the dotted words are themselves followed by another "at": in "hit me up at jane dot doe at gmail
+    dot com" only the second "at" is the "@".
+    """
     if k >= len(ws) or not ws[k].core[:1].isalnum():
         return False
     if re.fullmatch(r"[\w-]+(?:\.[\w-]+)+", ws[k].core):
-        return True
-    return k + 2 < len(ws) and ws[k + 1].low == "dot" and not ws[k].trail and ws[k + 2].core[:1].isalpha()
+        end = k + 1
+    elif k + 2 < len(ws) and ws[k + 1].low == "dot" and not ws[k].trail and ws[k + 2].core[:1].isalpha():
+        end = k + 3
+        while end + 1 < len(ws) and ws[end].low == "dot" and not ws[end - 1].trail:
+            end += 2
+    else:
+        return False
+    return not (end < len(ws) and ws[end].low == "at" and not ws[end - 1].trail and _domain_ahead(ws, end + 1))
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -360,10 +370,15 @@ _CODE_QUALIFIERS = frozenset(
 )  # fmt: skip
 _LINKS = frozenset({"is", "was", "are", "be", "equals"})
 _SECRET_MAX_WORDS = 4
+# "the password is incorrect / in the vault / written down": talk about a password, not the password itself
 _NOT_SECRET_START = frozenset(
     {"not", "incorrect", "wrong", "invalid", "too", "required", "correct", "weak", "strong", "expired", "the", "a",
-     "empty", "missing", "something", "secret", "private", "changed", "different", "same", "saved", "long", "short"}
+     "empty", "missing", "something", "secret", "private", "changed", "different", "same", "saved", "long", "short",
+     "in", "on", "at", "under", "inside", "stored", "written", "somewhere", "what", "gonna", "going", "really",
+     "very", "so", "just", "hard", "easy", "this", "that", "it", "also", "still", "being", "only", "case",
+     "sensitive", "protected", "hidden", "safe", "needed", "reset", "expiring", "there", "here", "for", "to"}
 )  # fmt: skip
+_FILLERS = frozenset({"um", "uh", "erm", "er", "ah", "hmm", "like", "well", "basically", "literally"})
 _STOP_BEFORE = frozenset({"and", "but", "so", "because", "or", "then", "okay", "ok", "right"})
 
 
@@ -393,6 +408,8 @@ def _spoken_secrets(ws: list[_Word]) -> list[tuple[int, int]]:
             if ws[j].low not in _LINKS or ws[j].ends_sentence:
                 continue
             j += 1
+        while j < len(ws) and ws[j].low in _FILLERS and not ws[j].ends_sentence:
+            j += 1  # "the password is, um, hunter two"
         if j >= len(ws) or ws[j].low in _NOT_SECRET_START:
             continue
         k = j

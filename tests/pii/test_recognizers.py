@@ -294,6 +294,18 @@ NOT_PII = [
     "#ff00aa",
     "color: #1e1e1e;",
     "commit a1b2c3d",
+    "commit 3f2a9c1e8b7d6f5a4e3d2c1b0a9f8e7d6c5b4a39",  # a labelled full hash is not a key
+    "sha256:a3ed95caeb02ffe68cdd9fd84406680ae93d633cb16422d00e8a7c22955b46d4",
+    "https://www.twitch.tv/videos/2148573920?t=1h2m3s",  # an id in a URL path is not a phone number
+    "The 3 Little Pigs Way of Life",
+    "Top 10 Sunset Boulevard moments",
+    "our password is in the vault",
+    "The password is case sensitive",
+    "Match ID 8a7f6e5d-4c3b-2a19-8877-665544332211",
+    "Windows 11 Pro 23H2 Build 22631.3593",
+    "docker run -p 8080:80 nginx:1.25.3-alpine",
+    "Uptime 3:45:12  Viewers 12,405",
+    "Level 57 Warrior  XP 145,300 / 200,000",
     "request id 550e8400-e29b-41d4-a716-446655440000",
     # ordinary UI and chat
     "The quick brown fox jumps over the lazy dog",
