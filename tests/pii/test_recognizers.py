@@ -221,6 +221,15 @@ def test_seed_phrase_numbered_and_ocr_garbled(rec: PiiRecognizer) -> None:
     assert only(rec, phrase, PiiKind.SEED_PHRASE) == phrase
 
 
+def test_seed_phrase_over_lines(rec: PiiRecognizer) -> None:
+    """OCR lines of one screen joined with newlines: a phrase laid out 4 words a line is still one run."""
+    w = _mnemonic(12, 9).split()
+    text = "Write down your words\n" + "\n".join(" ".join(w[i : i + 4]) for i in range(0, 12, 4)) + "\nContinue"
+    found = rec.find(text)
+    assert [m.kind for m in found] == [PiiKind.SEED_PHRASE]
+    assert found[0].text.split() == w
+
+
 def test_seed_phrase_grid_row(rec: PiiRecognizer) -> None:
     w = _mnemonic(12, 5).split()
     row = f"1. {w[0]}   2. {w[1]}   3. {w[2]}"
@@ -419,8 +428,8 @@ def test_offline_no_network_no_cache(tmp_path: Path) -> None:
     )
     home = tmp_path / "home"
     home.mkdir()
-    env = {**os.environ, "HOME": str(home), "XDG_CACHE_HOME": str(home / ".cache"), "TLDEXTRACT_CACHE": ""}
-    env.pop("TLDEXTRACT_CACHE")
+    env = {**os.environ, "HOME": str(home), "XDG_CACHE_HOME": str(home / ".cache")}
+    env.pop("TLDEXTRACT_CACHE", None)
     result = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "ok"
