@@ -108,6 +108,21 @@ def _split(index: int, raw: str) -> _Word:
     return _Word(index, core, core.lower(), trail, says_is)
 
 
+def _units(words: Sequence[str]) -> list[_Word]:
+    """Words split from their punctuation; Whisper's hyphenated numbers ("twenty-three", "five-five-five") become
+    one unit per number word, all pointing at the same word index."""
+    out = []
+    for i, raw in enumerate(words):
+        w = _split(i, raw)
+        parts = w.low.split("-")
+        if len(parts) > 1 and all(_spoken_number(p) or p in _ZERO_LETTERS for p in parts):
+            out.extend(_Word(i, p, p, "") for p in parts[:-1])
+            out.append(_Word(i, parts[-1], parts[-1], w.trail))
+        elif w.core or w.trail:
+            out.append(w)
+    return out
+
+
 class _Builder:
     """Accumulates written text and, per character, the word range it came from."""
 
@@ -285,8 +300,7 @@ def _compound(words: list[_Word], k: int) -> tuple[int, int, bool]:
 
 def normalise_words(words: Sequence[str]) -> tuple[NormalisedSpeech, list[tuple[int, int]]]:
     """Written form of a Whisper word list, and the word ranges of digit runs (>= 7 digits, not quantities)."""
-    ws = [_split(i, w) for i, w in enumerate(words)]
-    ws = [w for w in ws if w.core or w.trail]
+    ws = _units(words)
     out = _Builder()
     digit_runs: list[tuple[int, int]] = []
     i = 0
@@ -446,8 +460,7 @@ class SpokenPiiFinder:
         if PiiKind.DIGITS in kinds:
             spans.extend((a, b, PiiKind.DIGITS, 0.5) for a, b in digit_runs)
         if PiiKind.SECRET in kinds:
-            ws = [_split(i, w) for i, w in enumerate(words)]
-            ws = [w for w in ws if w.core]
+            ws = [w for w in _units(words) if w.core]
             spans.extend((a, b, PiiKind.SECRET, 0.85) for a, b in _spoken_secrets(ws))
         return [self._pii(speech, s) for s in _merge_word_spans(spans)]
 

@@ -42,6 +42,8 @@ def written(sentence: str) -> str:
         ("oh my god", "oh my god"),  # "oh" is zero only between digits
         ("double seven triple oh one", "770001"),
         ("twenty three", "23"),
+        ("forty-two Wallaby Way", "42 Wallaby Way"),  # Whisper hyphenates compound numbers
+        ("five-five-five one-two-three-four", "5551234"),
         ("one twenty three main street", "123 main street"),
         ("one two three main street", "123 main street"),
         ("one hundred and five", "105"),
