@@ -687,9 +687,9 @@ class PiiRecognizer:
     def __init__(
         self, kinds: Iterable[PiiKind] | None = None, terms: Sequence[str] = (), *, default_region: str = "US"
     ) -> None:
-        self.kinds: frozenset[PiiKind] = frozenset(PiiKind) if kinds is None else frozenset(PiiKind(k) for k in kinds)
+        self.kinds: frozenset[PiiKind] = frozenset(PiiKind) if kinds is None else _parse_kinds(kinds)
         self.terms: tuple[str, ...] = tuple(t.strip() for t in terms if t and t.strip())
-        self.default_region = default_region.upper()
+        self.default_region = _parse_region(default_region)
         builders: dict[PiiKind, Callable[[], _Finder]] = {
             PiiKind.EMAIL: _email_finder,
             PiiKind.PHONE: lambda: _phone_finder(self.default_region),
@@ -715,6 +715,26 @@ class PiiRecognizer:
         for finder in self._finders:
             found.extend(finder(text))
         return merge_matches(found, text)
+
+
+def _parse_kinds(kinds: Iterable[PiiKind | str]) -> frozenset[PiiKind]:
+    parsed = set()
+    for kind in kinds:
+        try:
+            parsed.add(PiiKind(kind))
+        except ValueError:
+            valid = ", ".join(k.value for k in PiiKind)
+            raise ValueError(f"unknown PII kind {kind!r}; known kinds: {valid}") from None
+    return frozenset(parsed)
+
+
+def _parse_region(region: str) -> str:
+    import phonenumbers
+
+    code = (region or "").strip().upper()
+    if code not in phonenumbers.SUPPORTED_REGIONS:
+        raise ValueError(f"unknown phone region {region!r}: use a two-letter country code such as US, GB, DE or SG")
+    return code
 
 
 def merge_matches(matches: Iterable[PiiMatch], text: str) -> list[PiiMatch]:

@@ -390,6 +390,14 @@ def test_default_region_reads_national_numbers() -> None:
     assert us.find("ring 020 7946 0958") == []
 
 
+def test_bad_settings_are_clear_errors() -> None:
+    with pytest.raises(ValueError, match="unknown PII kind 'phones'"):
+        PiiRecognizer(kinds=["phones"])
+    with pytest.raises(ValueError, match="unknown phone region 'XX'"):
+        PiiRecognizer(kinds=[PiiKind.PHONE], default_region="XX")
+    assert PiiRecognizer(kinds=[PiiKind.PHONE], default_region="gb").default_region == "GB"
+
+
 def test_empty_and_blank(rec: PiiRecognizer) -> None:
     assert rec.find("") == []
     assert rec.find("   \n ") == []
