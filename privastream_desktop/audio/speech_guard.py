@@ -1,0 +1,577 @@
+"""Spoken PII → time intervals to bleep, for files and for a live microphone.
+
+Words come from Whisper (``asr.py``) with times, go through the shared
+``SpokenPiiFinder`` (spoken forms normalised, then the same recognizers as
+on-screen text) and come out as padded ``SpeechRedaction`` intervals.
+
+Live (``StreamingSpeechGuard``), one worker thread:
+
+* audio is resampled to 16 kHz mono as it arrives and the VAD marks speech;
+* whenever ``hop_s`` of new speech has arrived, the window from a little before
+  the last ruled point to *now* is recognised again (overlapping windows: a word
+  cut by the previous window's end is heard whole in the next one, and the
+  finder sees the words before it as context);
+* a word is *final* once ``guard_s`` of audio follows it (or its utterance has
+  ended): Whisper's guess for the last word of a window is often wrong;
+* ``ruled_until`` (the watermark) advances only over audio that is silence, or
+  whose final words have been checked. It stops ``pad`` before the first word
+  that is not final, and before a tail of words that could still *become* PII
+  (a run of digits, "dot"/"at" of an e-mail, the start of a sensitive term):
+  "five five five" is harmless until "one two three four" follows. If holding
+  such a tail until the next window would miss the privacy delay's deadline, it
+  is redacted provisionally instead: the deadline is met by hiding more, not less;
+* redactions only ever accumulate: a later window can add a bleep, never take one away.
+
+Nothing is written to disk; the transcript is a bounded list in memory.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+import time
+from collections import deque
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Protocol
+
+import numpy as np
+from scipy import signal
+
+from privastream_desktop.audio.asr import RATE, SpeechRecognizer, VoiceActivity, Word, speech_spans, to_mono_16k
+from privastream_desktop.audio.blocks import AudioBlock, SpeechRedaction
+
+if TYPE_CHECKING:
+    from privastream_desktop.engine import ProtectionSettings
+    from privastream_desktop.model_store import ModelStore
+    from privastream_desktop.pii.recognizers import PiiKind
+
+DEFAULT_PAD_S = 0.2  # Whisper tiny.en word times: median error ~0.1 s, p90 ~0.3 s (benchmarks/bench_speech.py)
+
+_LABELS = {
+    "national_id": "ID",
+    "ip_address": "IP",
+    "seed_phrase": "SEED",
+    "url_token": "TOKEN",
+    "term": "REDACTED",
+    "digits": "NUMBER",
+}
+
+
+def label_for(kind: PiiKind) -> str:
+    """ "[PHONE]", "[EMAIL]", ...: what the transcript shows instead of the words."""
+    return "[" + _LABELS.get(kind.value, kind.value.upper()) + "]"
+
+
+class Recognizer(Protocol):
+    def transcribe(self, audio: np.ndarray, offset: float = 0.0) -> list[Word]: ...
+
+
+class Finder(Protocol):
+    def find(self, words: Sequence[str]) -> list: ...
+
+
+_shared: dict[str, SpeechRecognizer] = {}
+_shared_lock = threading.Lock()
+
+
+def shared_recognizer(store: ModelStore | None = None) -> SpeechRecognizer:
+    """One loaded Whisper per model folder and process: exports and the live guard share it."""
+    from privastream_desktop.model_store import ModelStore
+
+    store = store or ModelStore()
+    with _shared_lock:
+        key = str(store.root)
+        if key not in _shared:
+            _shared[key] = SpeechRecognizer(store)
+        return _shared[key]
+
+
+def build_finder(settings: ProtectionSettings) -> Finder:
+    """The spoken-PII finder for these settings (kinds and the user's sensitive terms)."""
+    from privastream_desktop.pii.recognizers import PiiRecognizer
+    from privastream_desktop.pii.spoken import SpokenPiiFinder
+
+    kinds = getattr(settings, "pii_kinds", None)
+    terms = tuple(getattr(settings, "sensitive_terms", ()) or ())
+    return SpokenPiiFinder(PiiRecognizer(kinds, terms))
+
+
+def speech_pad(settings: ProtectionSettings) -> float:
+    return float(getattr(settings, "speech_pad_s", DEFAULT_PAD_S))
+
+
+def find_redactions(words: Sequence[Word], finder: Finder, pad: float) -> list[SpeechRedaction]:
+    """Padded intervals for every PII span the finder reports in ``words``."""
+    if not words:
+        return []
+    out = []
+    for hit in finder.find([w.text.strip() for w in words]):
+        first, last = words[hit.first_word], words[hit.last_word]
+        out.append(SpeechRedaction(hit.kind, first.start - pad, last.end + pad, label_for(hit.kind)))
+    return out
+
+
+def redacted_text(words: Sequence[Word], redactions: Sequence[SpeechRedaction]) -> str:
+    """The words with every redacted one replaced by its label (runs collapse to one label)."""
+    parts: list[str] = []
+    for w in words:
+        mid = (w.start + w.end) / 2
+        hit = next((r for r in redactions if r.t_from <= mid < r.t_to), None)
+        text = hit.label if hit is not None else w.text.strip()
+        if not (hit is not None and parts and parts[-1] == text):
+            parts.append(text)
+    return " ".join(parts)
+
+
+# ---------------------------------------------------------------------------------------------
+# Whole files
+
+
+_FILE_WINDOW_S = 20.0  # Whisper sees 30 s at most; shorter windows keep a digit loop short too
+
+
+def _file_windows(probs: np.ndarray, spans: list[tuple[float, float]]) -> list[tuple[float, float]]:
+    """Speech spans grouped into windows of at most ``_FILE_WINDOW_S``, cut at the quietest point."""
+    step = VoiceActivity.chunk / RATE
+    windows: list[tuple[float, float]] = []
+    for a, b in spans:
+        while b - a > _FILE_WINDOW_S:
+            lo, hi = int((a + 0.6 * _FILE_WINDOW_S) / step), int((a + _FILE_WINDOW_S) / step)
+            cut = (lo + int(np.argmin(probs[lo:hi]))) * step if hi > lo else a + _FILE_WINDOW_S
+            windows.append((a, cut))
+            a = cut
+        if windows and b - windows[-1][0] <= _FILE_WINDOW_S and a - windows[-1][1] < 1.0:
+            windows[-1] = (windows[-1][0], b)  # short neighbours share one call (one encoder pass)
+        else:
+            windows.append((a, b))
+    return windows
+
+
+def recognise_file(audio16k: np.ndarray, recognizer: Recognizer, vad: VoiceActivity) -> list[Word]:
+    """Every word of a whole recording (16 kHz mono), in time order."""
+    vad.reset()
+    probs = vad.feed(audio16k)
+    spans = speech_spans(probs, min_silence_s=0.5, pad_s=0.2)
+    words: list[Word] = []
+    for a, b in _file_windows(probs, spans):
+        chunk = audio16k[int(a * RATE) : int(b * RATE)]
+        words.extend(recognizer.transcribe(chunk, offset=a))
+    return words
+
+
+def redact_speech_file(
+    samples: np.ndarray,
+    rate: int,
+    settings: ProtectionSettings,
+    store: ModelStore | None = None,
+    *,
+    recognizer: Recognizer | None = None,
+    finder: Finder | None = None,
+) -> list[SpeechRedaction]:
+    """Intervals to hide in a whole recording, media time from its first sample.
+
+    ``samples``: (n,) or (n, channels) float. Every word is heard with all its
+    context, so files need no watermark and get no provisional redactions.
+    """
+    audio = to_mono_16k(samples, rate)
+    recognizer = recognizer or shared_recognizer(store)
+    vad = VoiceActivity(store)
+    finder = finder or build_finder(settings)
+    words = recognise_file(audio, recognizer, vad)
+    pad = speech_pad(settings)
+    redactions: list[SpeechRedaction] = []
+    # The finder sees long stretches at once, with an overlap so a number cut by a batch edge is whole in one.
+    batch, overlap = 400, 40
+    for start in range(0, max(1, len(words)), batch - overlap):
+        redactions.extend(find_redactions(words[start : start + batch], finder, pad))
+        if start + batch >= len(words):
+            break
+    end = len(audio) / RATE
+    clipped = [SpeechRedaction(r.kind, max(0.0, r.t_from), min(end, r.t_to), r.label) for r in redactions if r.t_to > 0]
+    return sorted(set(clipped), key=lambda r: (r.t_from, r.t_to))
+
+
+# ---------------------------------------------------------------------------------------------
+# Live
+
+_NUMBER_TEXT = """zero oh o one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen
+sixteen seventeen eighteen nineteen twenty thirty forty fifty sixty seventy eighty ninety hundred
+thousand double triple"""
+_NUMBER_WORDS = frozenset(_NUMBER_TEXT.split())
+_CONNECTORS = frozenset({"at", "dot", "@", "dash", "hyphen", "underscore", "slash", "colon"})
+_CLEAN = re.compile(r"[^\w@.]+")
+
+
+def _norm(word: str) -> str:
+    return _CLEAN.sub("", word.lower()).strip(".")
+
+
+def _numberish(word: str) -> bool:
+    w = _norm(word)
+    return any(c.isdigit() for c in w) or w in _NUMBER_WORDS
+
+
+def _address_start(word: str) -> bool:
+    w = word.strip()
+    return w[:1].isupper() or _norm(w) in {"north", "south", "east", "west", "old", "new"}
+
+
+def _connector(word: str) -> bool:
+    w = _norm(word)
+    return w in _CONNECTORS or "@" in w or ("." in w and len(w) > 2)
+
+
+def _merge(redactions: list[SpeechRedaction]) -> list[SpeechRedaction]:
+    """Overlapping redactions of one kind become one (each window re-finds the same number)."""
+    out: list[SpeechRedaction] = []
+    for r in sorted(redactions, key=lambda r: (r.t_from, r.t_to)):
+        same = next((i for i in range(len(out) - 1, -1, -1) if out[i].kind == r.kind and out[i].t_to >= r.t_from), None)
+        if same is not None:
+            o = out[same]
+            out[same] = SpeechRedaction(o.kind, o.t_from, max(o.t_to, r.t_to), o.label)
+        else:
+            out.append(r)
+    return sorted(out, key=lambda r: r.t_from)
+
+
+class _Resampler:
+    """Streaming 16 kHz mono: an anti-alias low-pass with carried state, then linear
+    interpolation on the 16 kHz grid. Block edges leave no seams (unlike resampling each block)."""
+
+    def __init__(self, rate: int) -> None:
+        self.rate = rate
+        self._sos = signal.butter(8, 7200, btype="low", fs=rate, output="sos") if rate > RATE else None
+        self._zi = np.zeros((self._sos.shape[0], 2)) if self._sos is not None else None
+        self._last = 0.0  # the previous input sample, for interpolating across the block edge
+        self._phase = 0.0  # position of the next output sample, in input samples from this block's start
+
+    def __call__(self, mono: np.ndarray) -> np.ndarray:
+        if self.rate == RATE:
+            return mono.astype(np.float32)
+        x = mono.astype(np.float64)
+        if self._sos is not None:
+            x, self._zi = signal.sosfilt(self._sos, x, zi=self._zi)
+        step = self.rate / RATE
+        positions = np.arange(self._phase, len(x) - 1e-9, step)
+        extended = np.concatenate([[self._last], x])  # index 0 is input sample -1
+        out = np.interp(positions + 1.0, np.arange(len(extended)), extended)
+        self._phase = (positions[-1] + step - len(x)) if len(positions) else self._phase - len(x)
+        self._last = float(x[-1]) if len(x) else self._last
+        return out.astype(np.float32)
+
+
+@dataclass(slots=True)
+class GuardStats:
+    """What the live guard has done (for the status bar and the benchmark)."""
+
+    windows: int = 0
+    recognised_s: float = 0.0  # audio seconds sent to Whisper (overlaps counted again)
+    busy_s: float = 0.0  # seconds spent recognising
+    provisional: int = 0  # tails redacted because they held the watermark past the budget
+
+
+class StreamingSpeechGuard:
+    """Live: feed mic audio as it is captured; recognition runs in its own worker thread.
+
+    ``delay_s``: the privacy delay the audio is played with. A risky tail (digits, an
+    e-mail's "at"/"dot") may hold the watermark only while the next window can still
+    rule on it before that deadline; otherwise it is bleeped provisionally.
+    ``recognizer``/``vad``/``finder`` replace the real models (tests).
+    """
+
+    def __init__(
+        self,
+        settings: ProtectionSettings,
+        store: ModelStore | None = None,
+        *,
+        delay_s: float = 2.0,
+        hop_s: float = 0.3,
+        guard_s: float = 0.5,
+        context_s: float = 3.0,
+        max_window_s: float = 20.0,
+        stall_s: float = 5.0,
+        transcript_lines: int = 50,
+        recognizer: Recognizer | None = None,
+        vad: VoiceActivity | None = None,
+        finder: Finder | None = None,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.pad = speech_pad(settings)
+        self.delay_s, self.hop_s, self.guard_s = delay_s, hop_s, guard_s
+        self._last_busy = 0.3  # seconds the last recognition took: how long the next will
+        self.context_s, self.max_window_s, self.stall_s = context_s, max_window_s, stall_s
+        self.clock = clock
+        self._recognizer = recognizer or shared_recognizer(store)
+        self._vad = vad or VoiceActivity(store)
+        self._finder = finder or build_finder(settings)
+        terms = tuple(getattr(settings, "sensitive_terms", ()) or ())
+        self._term_words = [tuple(_norm(w) for w in term.split()) for term in terms if len(term.split()) > 1]
+        self.stats = GuardStats()
+
+        self._cond = threading.Condition()
+        self._inbox: deque[AudioBlock] = deque()
+        self._closed = False
+        self._crash: str | None = None
+        self._busy_since: float | None = None  # clock() when the current recognition started
+
+        # Worker-side state (the lock guards what other threads read).
+        self._lock = threading.Lock()
+        self._ruled = float("-inf")
+        self._redactions: list[SpeechRedaction] = []
+        self._heard: list[Word] = []  # final words, newest last, bounded: the transcript and window cuts
+        self._heard_max = 40 * transcript_lines
+        self._lines_max = transcript_lines
+        self._resampler: _Resampler | None = None
+        self._audio = np.zeros(0, np.float32)  # 16 kHz mono from _t0
+        self._t0: float | None = None
+        self._probs = np.zeros(0, np.float32)  # VAD, one per 32 ms from _t0
+        self._recognised_to = float("-inf")  # end of the last recognised window
+
+        self._worker = threading.Thread(target=self._run, name="speech-guard", daemon=True)
+        self._worker.start()
+
+    # -- the API the live pipeline uses -------------------------------------------------------
+
+    def feed(self, block: AudioBlock) -> None:
+        """Queue captured audio; cheap, never waits for recognition."""
+        with self._cond:
+            if self._closed:
+                return
+            self._inbox.append(block)
+            self._cond.notify()
+
+    def ruled_until(self) -> float:
+        """Every sample before this time has been ruled on (its redactions, if any, are known)."""
+        with self._lock:
+            return self._ruled
+
+    def redactions(self, t0: float, t1: float) -> list[SpeechRedaction]:
+        """Redactions overlapping [t0, t1)."""
+        with self._lock:
+            return [r for r in self._redactions if r.overlaps(t0, t1)]
+
+    @property
+    def failure(self) -> str | None:
+        """Why the guard cannot vouch for audio any more (crashed, or a recognition hangs), else None."""
+        if self._crash is not None:
+            return self._crash
+        busy = self._busy_since
+        if busy is not None and self.clock() - busy > self.stall_s:
+            return f"speech recognition stalled (no result for {self.clock() - busy:.0f} s)"
+        return None
+
+    def close(self) -> None:
+        with self._cond:
+            self._closed = True
+            self._cond.notify_all()
+        self._worker.join(timeout=2.0)
+
+    # -- the worker ----------------------------------------------------------------------------
+
+    def _run(self) -> None:
+        try:
+            while True:
+                with self._cond:
+                    if not self._inbox and not self._closed:
+                        self._cond.wait(timeout=0.05)
+                    if self._closed:
+                        return
+                    blocks = list(self._inbox)
+                    self._inbox.clear()
+                if blocks:
+                    self._ingest(blocks)
+                if self._t0 is not None:
+                    self._step()
+        except Exception as exc:  # fail closed: ruled_until stops, the pipeline silences what follows
+            self._crash = f"speech recognition crashed: {type(exc).__name__}: {exc}"
+        finally:
+            self._busy_since = None
+
+    def _now(self) -> float:
+        """Time just after the newest sample received."""
+        assert self._t0 is not None
+        return self._t0 + len(self._audio) / RATE
+
+    def _ingest(self, blocks: list[AudioBlock]) -> None:
+        pieces = []
+        for block in blocks:
+            if self._resampler is None or self._resampler.rate != block.rate:
+                self._resampler = _Resampler(block.rate)
+            mono = block.samples if block.samples.ndim == 1 else block.samples.mean(axis=1)
+            if self._t0 is None:
+                self._t0 = block.t
+                with self._lock:
+                    self._ruled = block.t
+            else:
+                gap = block.t - (self._now() + sum(len(p) for p in pieces) / RATE)
+                if gap > 0.2:  # the capture dropped audio: keep the clock, fill with silence
+                    pieces.append(np.zeros(int(gap * RATE), np.float32))
+            pieces.append(self._resampler(np.asarray(mono, np.float32)))
+        new = np.concatenate(pieces) if pieces else np.zeros(0, np.float32)
+        self._audio = np.concatenate([self._audio, new])
+        # VAD over the new audio; probabilities stay aligned to _t0 (trimming keeps whole chunks).
+        self._probs = np.concatenate([self._probs, self._vad.feed(new)])
+
+    def _step(self) -> None:
+        assert self._t0 is not None
+        now = self._now()
+        vad_end = self._t0 + len(self._probs) * VoiceActivity.chunk / RATE
+        ruled = self._ruled
+        spans = [(self._t0 + a, self._t0 + b) for a, b in speech_spans(self._probs, min_silence_s=0.4, pad_s=0.2)]
+        # Where the VAD has heard no speech, nothing needs hiding; its last 0.45 s may still
+        # turn out to be the padded start of speech.
+        vad_safe = vad_end - 0.45
+        pending = [(a, b) for a, b in spans if b > ruled]
+        if not pending:
+            self._advance(vad_safe, [])
+            self._trim()
+            return
+        if pending[0][0] > ruled:
+            self._advance(min(pending[0][0], vad_safe), [])
+        # Recognise when enough new audio has come, or the utterance has just ended.
+        last_start, last_end = pending[-1]
+        closed = last_end < vad_end - 0.4
+        if now - self._recognised_to < self.hop_s and not (closed and self._recognised_to < last_end):
+            return
+        window_start = self._window_start()
+        window_end = min(now, window_start + self.max_window_s)
+        skipped: list[SpeechRedaction] = []
+        if window_start > self._ruled:  # fell more than a whole window behind: what is skipped stays hidden
+            from privastream_desktop.pii.recognizers import PiiKind
+
+            skipped.append(SpeechRedaction(PiiKind.SECRET, self._ruled, window_start, "[UNCHECKED]"))
+        i0 = max(0, int((window_start - self._t0) * RATE))
+        i1 = int((window_end - self._t0) * RATE)
+        self._busy_since = self.clock()
+        started = time.perf_counter()
+        words = self._recognizer.transcribe(self._audio[i0:i1], offset=self._t0 + i0 / RATE)
+        self._busy_since = None
+        self.stats.windows += 1
+        self.stats.recognised_s += (i1 - i0) / RATE
+        self._last_busy = time.perf_counter() - started
+        self.stats.busy_s += self._last_busy
+        self._recognised_to = window_end
+        window_closed = closed and window_end >= last_end
+        # Words are final once guard_s of audio follows them; all are when the utterance has ended.
+        final_until = window_end if window_closed else max(window_end - self.guard_s, min(last_start, window_end))
+        self._rule(words, final_until, window_closed, now, skipped)
+        self._trim()
+
+    def _window_start(self) -> float:
+        """``context_s`` before the watermark, moved back to the start of a word cut there."""
+        assert self._t0 is not None
+        start = self._ruled - self.context_s
+        for w in self._heard:
+            if w.start < start < w.end:
+                start = w.start - 0.05
+                break
+        return max(start, self._now() - self.max_window_s, self._t0)
+
+    def _rule(
+        self, words: list[Word], final_until: float, closed: bool, now: float, extra: list[SpeechRedaction]
+    ) -> None:
+        final = [w.end <= final_until for w in words]
+        nfinal = next((i for i, ok in enumerate(final) if not ok), len(words))
+        boundary = min(final_until, words[nfinal].start) if nfinal < len(words) else final_until
+        new = list(extra)
+        # A tail of final words that could still turn into PII waits for what follows it.
+        tail = None if closed else self._risky_tail(words[:nfinal], words[nfinal:])
+        if tail is not None:
+            tail_start = words[tail].start
+            # The next ruling comes after another hop and recognition (with a margin for a busy CPU).
+            next_ruling = now + self.hop_s + 1.5 * self._last_busy + 0.1
+            if next_ruling > tail_start - self.pad + self.delay_s:
+                new.append(self._provisional(words[tail:nfinal]))
+                self.stats.provisional += 1
+            else:
+                boundary = min(boundary, tail_start)
+        # Spans made only of words that are not final yet are heard again in the next window.
+        new.extend(r for r in find_redactions(words, self._finder, self.pad) if r.t_from + self.pad < final_until)
+        self._advance(boundary - self.pad, new, words[:nfinal])
+
+    def _provisional(self, tail: list[Word]) -> SpeechRedaction:
+        from privastream_desktop.pii.recognizers import PiiKind
+
+        normed = tuple(_norm(w.text) for w in tail)
+        if any(_numberish(w.text) for w in tail):
+            kind = PiiKind.DIGITS
+        elif any(term[: len(normed)] == normed[-len(term) :] for term in self._term_words):
+            kind = PiiKind.TERM
+        else:
+            kind = PiiKind.EMAIL
+        return SpeechRedaction(kind, tail[0].start - self.pad, tail[-1].end + self.pad, label_for(kind))
+
+    def _risky_tail(self, final_words: list[Word], rest: list[Word]) -> int | None:
+        """Index of the first final word of a tail that, with the words still to come, could be PII."""
+        if not final_words:
+            return None
+        seq = final_words + rest[:2]
+        n = len(final_words)
+        risky = [False] * len(seq)
+        for i, w in enumerate(seq):
+            if _numberish(w.text):
+                risky[i] = True
+            elif _connector(w.text):
+                for j in (i - 1, i, i + 1):  # "jane" in "jane dot doe", "gmail" in "at gmail"
+                    if 0 <= j < len(seq):
+                        risky[j] = True
+        # A house number and a name can still become an address ("123 Maple Street"): Whisper
+        # capitalises names, so "12,000 damage" or "2019 this" are not held for it.
+        for i in range(len(seq) - 1):
+            if _numberish(seq[i].text) and i >= len(seq) - 3 and _address_start(seq[i + 1].text):
+                for j in range(i, len(seq)):
+                    risky[j] = True
+        # The beginning of a multi-word sensitive term.
+        normed = [_norm(w.text) for w in seq]
+        for term in self._term_words:
+            for k in range(1, len(term)):
+                if k <= len(seq) and tuple(normed[len(seq) - k :]) == term[:k]:
+                    for i in range(len(seq) - k, len(seq)):
+                        risky[i] = True
+        if not risky[-1]:  # the tail must reach the newest word heard
+            return None
+        i = len(seq) - 1
+        while i > 0 and risky[i - 1]:
+            i -= 1
+        return i if i < n else None
+
+    def _advance(self, to: float, new: list[SpeechRedaction], final_words: list[Word] | None = None) -> None:
+        with self._lock:
+            if new:
+                self._redactions = _merge(self._redactions + new)
+            if to > self._ruled:
+                self._ruled = to
+            if final_words:
+                # Re-heard words replace the earlier hearing of the same stretch.
+                cut = final_words[0].start - 0.05
+                self._heard = [w for w in self._heard if w.start < cut] + list(final_words)
+                del self._heard[: max(0, len(self._heard) - self._heard_max)]
+
+    def transcript(self) -> list[tuple[float, str]]:
+        """Recent (time, text with PII replaced by labels) lines, one per utterance; in memory only."""
+        with self._lock:
+            heard = [w for w in self._heard if w.start < self._ruled]
+            redactions = list(self._redactions)
+        lines: list[list[Word]] = []
+        for w in heard:
+            if lines and w.start - lines[-1][-1].end < 1.0:
+                lines[-1].append(w)
+            else:
+                lines.append([w])
+        return [(line[0].start, redacted_text(line, redactions)) for line in lines[-self._lines_max :]]
+
+    def _trim(self) -> None:
+        """Forget audio and verdicts nothing can need any more (bounded memory on long streams)."""
+        assert self._t0 is not None
+        keep_from = min(self._ruled - self.context_s - 1.0, self._now() - self.max_window_s)
+        if keep_from - self._t0 < 5.0:
+            return
+        chunks = int((keep_from - self._t0) * RATE) // VoiceActivity.chunk
+        drop = chunks * VoiceActivity.chunk
+        self._audio = self._audio[drop:]
+        self._probs = self._probs[chunks:]
+        self._t0 += drop / RATE
+        with self._lock:
+            horizon = self._ruled - 60.0
+            self._redactions = [r for r in self._redactions if r.t_to > horizon]

