@@ -32,6 +32,11 @@ class AppConfig:
     fps: int = 30
     faces: bool = True
     plates: bool = True
+    speech: bool = True  # spoken PII: bleep / mute / muffle it, blur the mouth meanwhile
+    speech_mode: str = "bleep"
+    bleep_hz: float = 1000.0
+    speech_pad_s: float = 0.25
+    mouth_blur: bool = True
     style: str = MaskStyle.BLUR.value
     strength: float = 0.8
     padding: float = 1.4
@@ -57,6 +62,11 @@ class AppConfig:
             plate_threshold=threshold,
             redaction=RedactionSettings(MaskStyle(self.style), self.strength, self.padding),
             whitelist=whitelist,
+            speech=self.speech,
+            speech_mode=self.speech_mode,
+            bleep_hz=self.bleep_hz,
+            speech_pad_s=self.speech_pad_s,
+            mouth_blur=self.mouth_blur,
         )
 
 
@@ -88,6 +98,8 @@ def load_config(path: Path | None = None) -> AppConfig:
         known = {f.name for f in fields(AppConfig)}
         config = AppConfig(**{k: v for k, v in raw.items() if k in known})
         MaskStyle(config.style)  # validates
+        if config.speech_mode not in ("bleep", "mute", "muffle"):
+            raise ValueError(f"unknown speech mode {config.speech_mode!r}")
         return config
     except FileNotFoundError:
         return AppConfig()

@@ -42,6 +42,13 @@ class ProtectionSettings:
     redaction: RedactionSettings = field(default_factory=RedactionSettings)
     whitelist: Whitelist | None = None  # enrolled people who stay visible; None: blur every face
     identify_every: int = 2  # describe faces on every n-th look (an embedding costs ~60 ms per face)
+    # Spoken PII (audio/): bleep, mute or muffle what is said, padded by the measured Whisper timestamp
+    # error; mouth_blur hides the lips of every face while it is said.
+    speech: bool = True
+    speech_mode: str = "bleep"  # "bleep" | "mute" | "muffle"
+    bleep_hz: float = 1000.0
+    speech_pad_s: float = 0.25
+    mouth_blur: bool = True
 
 
 def build_lanes(
