@@ -44,6 +44,48 @@ def _seconds(text: str) -> float:
     return value
 
 
+def _hertz(text: str) -> float:
+    value = float(text)
+    if not 20.0 <= value <= 8000.0:
+        raise argparse.ArgumentTypeError(f"must be between 20 and 8000 Hz, got {text}")
+    return value
+
+
+def _speech_options(parser: argparse.ArgumentParser, *, mode_flag: str, switch: bool = True) -> None:
+    """The spoken-PII options, the same for ``video`` and ``audio``."""
+    if switch:
+        parser.add_argument("--no-speech", action="store_true", help="leave spoken PII in the audio")
+    parser.add_argument(
+        mode_flag,
+        dest="speech_mode",
+        choices=["bleep", "mute", "muffle"],
+        default="bleep",
+        help="how spoken PII is hidden (default bleep)",
+    )
+    parser.add_argument("--bleep-hz", type=_hertz, default=1000.0, help="bleep tone in Hz (default 1000)")
+    parser.add_argument(
+        "--term",
+        action="append",
+        default=[],
+        metavar="TEXT",
+        help="also hide this word or name when said (repeatable: your real name, your town...)",
+    )
+
+
+def _speech_settings(settings: ProtectionSettings, args: argparse.Namespace) -> ProtectionSettings:
+    from dataclasses import fields, replace
+
+    changes: dict[str, object] = {
+        "speech": not getattr(args, "no_speech", False),
+        "speech_mode": args.speech_mode,
+        "bleep_hz": args.bleep_hz,
+        "mouth_blur": not getattr(args, "no_mouth_blur", False),
+    }
+    if args.term and "sensitive_terms" in {f.name for f in fields(settings)}:
+        changes["sensitive_terms"] = tuple(dict.fromkeys((*getattr(settings, "sensitive_terms", ()), *args.term)))
+    return replace(settings, **changes)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="privastream",
@@ -80,6 +122,16 @@ def build_parser() -> argparse.ArgumentParser:
         "--report", action="store_true", help="also write OUTPUT.report.json: what was hidden when (no PII, no pixels)"
     )
     video.add_argument("--quiet", action="store_true", help="no progress bar")
+    _speech_options(video, mode_flag="--speech-mode")
+    video.add_argument(
+        "--no-mouth-blur", action="store_true", help="do not blur mouths while spoken PII is bleeped"
+    )
+
+    audio = sub.add_parser("audio", help="bleep spoken PII (phone numbers, e-mails, ...) in an audio file")
+    audio.add_argument("input", type=Path, help="audio (or video) to read: wav, flac, mp3, m4a... (never modified)")
+    audio.add_argument("output", type=Path, help="where to write the redacted audio (.wav, .flac, .mp3 or .m4a)")
+    _speech_options(audio, mode_flag="--mode", switch=False)
+    audio.add_argument("--overwrite", action="store_true", help="replace OUTPUT if it exists (never the input)")
 
     sub.add_parser("models", help="list every model, where it comes from, its licence and status")
 
@@ -142,6 +194,7 @@ def _run_video(args: argparse.Namespace) -> int:
         lookahead_s=args.lookahead,
         redaction=RedactionSettings(MaskStyle(args.style), args.strength, args.padding),
     )
+    settings = _speech_settings(settings, args)
     job = VideoRedactionJob(
         args.input, args.output, settings, overwrite=args.overwrite, crf=args.crf, write_report=args.report
     )
@@ -177,6 +230,31 @@ def _run_video(args: argparse.Namespace) -> int:
     if report.fail_closed_frames:
         reasons = "; ".join(f"{why} ({n})" for why, n in report.fail_closed_reasons.most_common())
         print(f"warning: {report.fail_closed_frames} frames fully blurred because: {reasons}", file=sys.stderr)
+    return 0
+
+
+def _run_audio(args: argparse.Namespace) -> int:
+    from privastream_desktop.audio.files import AudioRedactionJob
+    from privastream_desktop.video_export import InputError
+
+    settings = _speech_settings(ProtectionSettings(faces=False, plates=False), args)
+    job = AudioRedactionJob(args.input, args.output, settings, overwrite=args.overwrite)
+    try:
+        report = job.run()
+    except (InputError, ModelError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    except OSError as exc:
+        print(f"error: could not write {args.output}: {exc.strerror or exc}", file=sys.stderr)
+        return 1
+    kinds = sorted({r.kind.value for r in report.redactions})
+    print(
+        f"wrote {args.output}: {report.duration:.1f} s of audio in {report.seconds:.1f} s, "
+        f"{len(report.redactions)} passage(s) hidden ({report.redacted_s:.1f} s"
+        + (f": {', '.join(kinds)}" if kinds else "")
+        + f") by {settings.speech_mode}",
+        file=sys.stderr,
+    )
     return 0
 
 
@@ -307,6 +385,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.command == "video":
             return _run_video(args)
+        if args.command == "audio":
+            return _run_audio(args)
         if args.command == "models":
             return _run_models()
         if args.command == "live":
