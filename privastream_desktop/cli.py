@@ -220,9 +220,12 @@ def _run_video(args: argparse.Namespace) -> int:
     finally:
         for bar in bars:
             bar.close()
+    spoken = ""
+    if report.audio and settings.speech:
+        spoken = f", {len(report.speech_redactions)} spoken passage(s) hidden by {settings.speech_mode}"
     print(
         f"wrote {args.output}: {report.frames} frames in {report.seconds:.1f} s ({report.fps:.1f} frames/s), "
-        f"audio {'kept' if report.audio else 'none in input'}",
+        f"audio {'kept' if report.audio else 'none in input'}{spoken}",
         file=sys.stderr,
     )
     if report.report_path is not None:

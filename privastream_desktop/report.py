@@ -9,13 +9,18 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from privastream_desktop import __version__
 from privastream_desktop.engine import ProtectionSettings
 from privastream_desktop.model_store import ModelStore
 from privastream_desktop.regions import ProtectedFrame
+
+if TYPE_CHECKING:
+    from privastream_desktop.audio.blocks import SpeechRedaction
 
 
 @dataclass(slots=True)
@@ -35,6 +40,13 @@ class RedactionReport:
     _tracks: dict[tuple[str, int], _Span] = field(default_factory=dict)
     _fail_closed: list[dict[str, object]] = field(default_factory=list)
     _frames: int = 0
+    _speech: list[dict[str, object]] = field(default_factory=list)
+
+    def add_speech(self, redactions: Iterable[SpeechRedaction]) -> None:
+        """Spoken PII hidden in the audio: kind and times only, never the words."""
+        self._speech.extend(
+            {"kind": r.kind.value, "start_s": round(r.t_from, 3), "end_s": round(r.t_to, 3)} for r in redactions
+        )
 
     def add(self, item: ProtectedFrame) -> None:
         t = item.frame.t
@@ -65,6 +77,8 @@ class RedactionReport:
     def to_dict(self, *, input_path: Path, output_path: Path, store: ModelStore | None = None) -> dict[str, object]:
         store = store or ModelStore()
         used = {"face-centerface": self.settings.faces, "plate-yolov8n": self.settings.plates}
+        speech = bool(getattr(self.settings, "speech", False))
+        used.update({"speech-whisper-tiny-en": speech, "speech-vad-silero": speech})
         models = [
             {"id": s.id, "kind": s.kind, "sha256": s.sha256, "licence": s.licence}
             for s in store.specs()
@@ -79,7 +93,7 @@ class RedactionReport:
             "output": output_path.name,
             "frames": self._frames,
             # the whitelist holds names and embeddings: only how many people stayed visible goes in
-            "settings": asdict(replace(self.settings, whitelist=None)),
+            "settings": _settings(self.settings),
             "people_kept_visible": sum(p.visible for p in self.settings.whitelist.people)
             if self.settings.whitelist
             else 0,
@@ -95,6 +109,7 @@ class RedactionReport:
                 for s in spans
             ],
             "fail_closed": self._fail_closed,
+            "speech": self._speech,
         }
 
     def write(self, path: Path, *, input_path: Path, output_path: Path, store: ModelStore | None = None) -> Path:
@@ -103,6 +118,14 @@ class RedactionReport:
         tmp.write_text(json.dumps(data, indent=2, default=str), encoding="utf-8")
         tmp.replace(path)
         return path
+
+
+def _settings(settings: ProtectionSettings) -> dict[str, object]:
+    """The settings, less what would repeat the secrets: the user's sensitive terms become a count."""
+    out = asdict(replace(settings, whitelist=None))
+    if "sensitive_terms" in out:
+        out["sensitive_terms"] = len(out["sensitive_terms"] or ())
+    return out
 
 
 def report_path_for(output: Path) -> Path:

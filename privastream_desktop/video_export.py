@@ -4,6 +4,11 @@ Frames are decoded with PyAV, pass through the privacy delay line, are masked
 and re-encoded with their original timestamps, so frame rate (variable rate
 included), resolution and duration survive. The audio track is re-encoded to
 AAC beside them; deface drops it, which is its users' top complaint.
+
+With speech protection on, the audio track is decoded and recognised first
+(whole-file, so every word is judged with all its context); the spoken-PII
+intervals are then bleeped in the audio as it is re-encoded, and every frame
+shown during one gets its faces' mouths blurred (lips give numbers away).
 """
 
 from __future__ import annotations
@@ -21,6 +26,8 @@ import av
 import numpy as np
 
 from privastream_desktop.atomic import atomic_output
+from privastream_desktop.audio.blocks import AudioBlock, SpeechRedaction
+from privastream_desktop.audio.mouth import mouth_regions
 from privastream_desktop.engine import ProtectionSettings, build_delay_line
 from privastream_desktop.model_store import ModelStore
 from privastream_desktop.redactor import Redactor
@@ -49,6 +56,8 @@ class ExportReport:
     fail_closed_reasons: Counter[str] = field(default_factory=Counter)
     masked_by_kind: Counter[str] = field(default_factory=Counter)
     report_path: Path | None = None  # the redaction report written beside the video, if asked for
+    speech_redactions: list[SpeechRedaction] = field(default_factory=list)  # media time; never the words
+    speech_seconds: float = 0.0  # spent recognising speech (before the first frame)
 
     @property
     def fps(self) -> float:
@@ -154,8 +163,9 @@ class VideoRedactionJob:
         total = vin.frames or int(float(inp.duration or 0) / av.time_base * float(rate))
         width, height = vin.codec_context.width, vin.codec_context.height
 
-        out = av.open(str(tmp), "w", format=OUTPUT_FORMATS[self.dst.suffix.lower()])
         report = ExportReport(audio=ain is not None)
+        speech = self._find_speech(report) if ain is not None and self.settings.speech else None
+        out = av.open(str(tmp), "w", format=OUTPUT_FORMATS[self.dst.suffix.lower()])
         delay_line = build_delay_line(self.settings, float(rate), store=self.store)
         redactor = Redactor(self.settings.redaction)
         started = time.perf_counter()
@@ -167,9 +177,14 @@ class VideoRedactionJob:
             vout.options = {"crf": str(self.crf), "preset": self.preset}
             aout = out.add_stream("aac", rate=ain.rate, layout=ain.layout.name) if ain is not None else None
             pts: dict[int, int] = {}
+            frame_s = 1.0 / float(rate)
+            mouths = speech.timeline if speech is not None and self.settings.mouth_blur else None
 
             def write(batch: list[ProtectedFrame]) -> None:
                 for item in batch:
+                    if mouths and mouths.overlaps(item.frame.t, item.frame.t + frame_s):
+                        # Shown while a secret is said: hide the lips of every face, kept-visible ones too.
+                        item.regions = item.regions + mouth_regions(item.regions + item.kept_visible)
                     image = redactor.render(item)
                     if image.shape[1] != vout.width or image.shape[0] != vout.height:
                         image = np.pad(
@@ -213,6 +228,8 @@ class VideoRedactionJob:
                             write(delay_line.push(Frame(index, t, image)))
                             index += 1
                         elif aout is not None:
+                            if speech is not None and decoded.time is not None:
+                                decoded = speech.apply(decoded)
                             for apacket in aout.encode(decoded):
                                 out.mux(apacket)
             except av.error.FFmpegError as exc:
@@ -233,6 +250,44 @@ class VideoRedactionJob:
         report.seconds = time.perf_counter() - started
         report.fail_closed_reasons = delay_line.fail_closed_counts
         return report
+
+    def _find_speech(self, report: ExportReport) -> _SpeechTrack:
+        """Recognise the whole audio track and find what to bleep (media time)."""
+        from privastream_desktop.audio.asr import RATE
+        from privastream_desktop.audio.files import decode_audio
+        from privastream_desktop.audio.speech_guard import redact_speech_file
+
+        started = time.perf_counter()
+        audio = decode_audio(self.src, rate=RATE, mono=True)
+        found = redact_speech_file(audio.samples, audio.rate, self.settings, self.store)
+        report.speech_redactions = [
+            SpeechRedaction(r.kind, r.t_from + audio.start, r.t_to + audio.start, r.label) for r in found
+        ]
+        report.speech_seconds = time.perf_counter() - started
+        if self._audit is not None:
+            self._audit.add_speech(report.speech_redactions)
+        return _SpeechTrack(report.speech_redactions, self.settings)
+
+
+class _SpeechTrack:
+    """Bleeps the audio frames of an export as they pass, and says when mouths must be hidden."""
+
+    def __init__(self, redactions: list[SpeechRedaction], settings: ProtectionSettings) -> None:
+        from privastream_desktop.audio.mouth import SpeechTimeline
+        from privastream_desktop.audio.redactor import AudioRedactor
+
+        self.redactions = redactions
+        self.timeline = SpeechTimeline(redactions)
+        self._redactor = AudioRedactor(settings.speech_mode, settings.bleep_hz)
+
+    def apply(self, frame: av.AudioFrame) -> av.AudioFrame:
+        from privastream_desktop.audio.files import frame_samples, samples_frame
+
+        samples = frame_samples(frame)
+        block = AudioBlock(float(frame.time), samples, frame.sample_rate)
+        near = [r for r in self.redactions if r.overlaps(block.t - 0.05, block.end + 0.05)]
+        hidden = self._redactor.apply(block, near)
+        return samples_frame(hidden.samples, frame)
 
 
 def preview_frames(

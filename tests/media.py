@@ -16,28 +16,34 @@ def write_clip(
     fps: int = 30,
     audio_hz: float | None = 440.0,
     sample_rate: int = 48000,
+    audio: np.ndarray | None = None,
 ) -> Path:
-    """H.264 (+ AAC tone) clip from BGR frames, written like a camera app would."""
+    """H.264 (+ AAC tone, or ``audio``: mono float32 at ``sample_rate``) clip from BGR frames, written like a
+    camera app would."""
     height, width = frames[0].shape[:2]
     with av.open(str(path), "w") as out:
         video = out.add_stream("libx264", rate=fps)
         video.width, video.height, video.pix_fmt = width, height, "yuv420p"
         video.options = {"crf": "12", "preset": "ultrafast"}
-        audio = out.add_stream("aac", rate=sample_rate, layout="mono") if audio_hz else None
+        stream = out.add_stream("aac", rate=sample_rate, layout="mono") if audio_hz or audio is not None else None
         for i, image in enumerate(frames):
             frame = av.VideoFrame.from_ndarray(image, format="bgr24")
             frame.pts = i
             out.mux(video.encode(frame))
-        if audio is not None:
+        if stream is not None:
             samples = int(len(frames) / fps * sample_rate)
-            t = np.arange(samples) / sample_rate
-            tone = (0.3 * np.sin(2 * np.pi * audio_hz * t)).astype(np.float32)
+            if audio is not None:
+                tone = np.zeros(samples, np.float32)
+                tone[: min(samples, len(audio))] = audio[:samples]
+            else:
+                t = np.arange(samples) / sample_rate
+                tone = (0.3 * np.sin(2 * np.pi * audio_hz * t)).astype(np.float32)
             for start in range(0, samples, 1024):
                 chunk = tone[start : start + 1024].reshape(1, -1)
                 aframe = av.AudioFrame.from_ndarray(chunk, format="flt", layout="mono")
                 aframe.sample_rate, aframe.pts = sample_rate, start
-                out.mux(audio.encode(aframe))
-            out.mux(audio.encode())
+                out.mux(stream.encode(aframe))
+            out.mux(stream.encode())
         out.mux(video.encode())
     return path
 

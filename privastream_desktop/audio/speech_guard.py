@@ -27,6 +27,7 @@ Nothing is written to disk; the transcript is a bounded list in memory.
 
 from __future__ import annotations
 
+import functools
 import re
 import threading
 import time
@@ -88,12 +89,20 @@ def shared_recognizer(store: ModelStore | None = None) -> SpeechRecognizer:
 
 
 def build_finder(settings: ProtectionSettings) -> Finder:
-    """The spoken-PII finder for these settings (kinds and the user's sensitive terms)."""
+    """The spoken-PII finder for these settings (kinds and the user's sensitive terms).
+
+    Building the recognizers takes a second or two, so finders are kept per (kinds, terms).
+    """
+    kinds = getattr(settings, "pii_kinds", None)
+    terms = tuple(getattr(settings, "sensitive_terms", ()) or ())
+    return _finder(frozenset(kinds) if kinds is not None else None, terms)
+
+
+@functools.lru_cache(maxsize=4)
+def _finder(kinds: frozenset | None, terms: tuple[str, ...]) -> Finder:
     from privastream_desktop.pii.recognizers import PiiRecognizer
     from privastream_desktop.pii.spoken import SpokenPiiFinder
 
-    kinds = getattr(settings, "pii_kinds", None)
-    terms = tuple(getattr(settings, "sensitive_terms", ()) or ())
     return SpokenPiiFinder(PiiRecognizer(kinds, terms))
 
 
