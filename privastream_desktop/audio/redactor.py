@@ -80,8 +80,9 @@ class AudioRedactor:
             if n == 0 or r.t_to <= r.t_from or not r.overlaps(t0 - self.fade_s, t0 + n / rate + self.fade_s):
                 continue
             # Sample i covers [t0 + i/rate, t0 + (i+1)/rate): any overlap with the interval counts as inside.
-            first = int(np.floor((r.t_from - t0) * rate))
-            last = int(np.ceil((r.t_to - t0) * rate))  # exclusive
+            # (1e-6 of a sample absorbs float error in block times, so blocks and the whole signal agree)
+            first = int(np.floor((r.t_from - t0) * rate + 1e-6))
+            last = int(np.ceil((r.t_to - t0) * rate - 1e-6))  # exclusive
             lo, hi = max(first, 0), min(last, n)
             if hi > lo:
                 gain[lo:hi] = 1.0
