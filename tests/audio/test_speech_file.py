@@ -1,0 +1,48 @@
+"""Whole-file speech redaction with the real models: Whisper tiny.en, Silero VAD, the shared PII finder."""
+
+import numpy as np
+
+from privastream_desktop.audio.blocks import AudioBlock
+from privastream_desktop.audio.redactor import AudioRedactor
+from privastream_desktop.audio.speech_guard import redact_speech_file
+from privastream_desktop.audio.speech_samples import SCRIPTS, synthesize
+from privastream_desktop.engine import ProtectionSettings
+from tests.audio.speech_helpers import changed_mask, covered, needs_espeak, phone_clip
+
+pytestmark = needs_espeak
+
+
+def test_phone_number_is_bleeped_and_the_rest_is_untouched():
+    clip = phone_clip()
+    settings = ProtectionSettings()
+    redactions = redact_speech_file(clip.audio, clip.rate, settings)
+    assert redactions, "the spoken phone number was not found"
+    out = AudioRedactor("bleep").apply(AudioBlock(0.0, clip.audio, clip.rate), redactions).samples
+    changed = changed_mask(clip.audio, out)
+    ((_, a, b),) = clip.pii
+    assert covered(changed, clip.rate, a, b) >= 0.9, f"only part of the number is hidden: {redactions}"
+    # Benign speech is untouched, except within the padding (timestamp error) next to the number.
+    margin = settings.speech_pad_s + 0.35
+    for start, end in clip.benign:
+        lo, hi = start, end
+        if abs(end - a) < 1.0:
+            hi = min(end, a - margin)
+        if abs(start - b) < 1.0:
+            lo = max(start, b + margin)
+        if hi > lo:
+            assert covered(changed, clip.rate, lo, hi) == 0.0, f"benign speech {lo:.2f}-{hi:.2f} s was altered"
+    assert all(r.label.startswith("[") for r in redactions)
+
+
+def test_numbers_that_are_not_pii_are_left_alone():
+    clip = synthesize("benign", SCRIPTS["benign_numbers"], voice="espeak")
+    assert redact_speech_file(clip.audio, clip.rate, ProtectionSettings()) == []
+
+
+def test_stereo_at_44k_and_silence():
+    clip = phone_clip(44100)
+    stereo = np.stack([clip.audio, clip.audio * 0.5], axis=1)
+    redactions = redact_speech_file(stereo, 44100, ProtectionSettings())
+    ((_, a, b),) = clip.pii
+    assert any(r.t_from <= a + 0.3 and r.t_to >= b - 0.3 for r in redactions), redactions
+    assert redact_speech_file(np.zeros(44100 * 3, np.float32), 44100, ProtectionSettings()) == []
