@@ -111,13 +111,64 @@ def speech_pad(settings: ProtectionSettings) -> float:
 
 
 def find_redactions(words: Sequence[Word], finder: Finder, pad: float) -> list[SpeechRedaction]:
-    """Padded intervals for every PII span the finder reports in ``words``."""
+    """Padded intervals for every PII span the finder reports in ``words``, plus e-mail addresses
+    Whisper garbled beyond recognition (see ``garbled_emails``)."""
     if not words:
         return []
-    out = []
-    for hit in finder.find([w.text.strip() for w in words]):
-        first, last = words[hit.first_word], words[hit.last_word]
-        out.append(SpeechRedaction(hit.kind, first.start - pad, last.end + pad, label_for(hit.kind)))
+    texts = [w.text.strip() for w in words]
+    # Whisper often ends a sentence after "my password is." and the finder (rightly) stops at a
+    # sentence end; the pause is a speaker's, not the end of the thought.
+    for i in range(1, len(texts)):
+        if texts[i].lower() in ("is.", "is:", "is,") and _norm(texts[i - 1]) in _SECRET_LABELS:
+            texts[i] = "is"
+    spans = [(hit.kind, hit.first_word, hit.last_word) for hit in finder.find(texts)]
+    spans += [(_email_kind(), a, b) for a, b in garbled_emails(texts)]
+    return [
+        SpeechRedaction(kind, words[a].start - pad, words[b].end + pad, label_for(kind)) for kind, a, b in spans
+    ]
+
+
+_SECRET_LABELS = frozenset({"password", "passcode", "passphrase", "pin", "pin."})
+_MAIL_HOSTS = ("gmail", "googlemail", "outlook", "hotmail", "yahoo", "icloud", "proton", "aol", "gmx", "live.com")
+_TLDS = frozenset({"com", "net", "org", "io", "co", "uk", "de", "fr", "edu", "gov", "me"})
+_EMAIL_STOP = frozenset(
+    {"to", "is", "was", "me", "my", "email", "e-mail", "mail", "address", "send", "contact", "reach", "write", "and",
+     "or", "it's", "its", "on", "via", "the", "your", "our", "his", "her", "their"}
+)  # fmt: skip
+
+
+def _email_kind() -> PiiKind:
+    from privastream_desktop.pii.recognizers import PiiKind
+
+    return PiiKind.EMAIL
+
+
+def garbled_emails(texts: Sequence[str]) -> list[tuple[int, int]]:
+    """Word ranges that were an e-mail address before Whisper mangled it.
+
+    tiny.en writes "jane dot doe at gmail dot com" as "jang .do at gmail .com" or
+    "jang .doagmail .com", which no e-mail pattern accepts. A mail host ("gmail",
+    "outlook", ...) or a spoken/written top-level domain after "dot" is a strong cue:
+    the words from just after the last stop word ("to", "is", "email", ...) up to
+    the domain are hidden. Speech only: on-screen text is read exactly.
+    """
+    norm = [_CLEAN.sub("", t.lower()) for t in texts]
+    out: list[tuple[int, int]] = []
+    for k, w in enumerate(norm):
+        host = any(h in w for h in _MAIL_HOSTS)
+        tld = w.lstrip(".") in _TLDS and (w.startswith(".") or (k > 0 and norm[k - 1] in ("dot", ".")))
+        if not (host or tld):
+            continue
+        end = k
+        while end + 1 < len(norm) and (norm[end + 1] in ("dot", ".") or norm[end + 1].lstrip(".") in _TLDS):
+            end += 1
+        start = k
+        while start > 0 and k - start < 5 and norm[start - 1].strip(".,") not in _EMAIL_STOP:
+            start -= 1
+        if out and start <= out[-1][1]:
+            out[-1] = (out[-1][0], max(out[-1][1], end))
+        else:
+            out.append((start, end))
     return out
 
 

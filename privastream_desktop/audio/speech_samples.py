@@ -66,8 +66,8 @@ SCRIPTS: dict[str, list[Segment]] = {
     "card": [B("Okay I am buying the skin now, the card number is"),
              P("four one one one, one one one one, one one one one, one one one one", "card"),
              B("and it went through.")],
-    "address": [B("The package goes to"), P("one two three Maple Street, Springfield", "address"),
-                B("so do not send anything else there.")],
+    "address": [B("The package goes to"), P("one two three Maple Street", "address"),
+                B("in Springfield, so do not send anything else there.")],  # a town alone is not PII
     "ssn": [B("The form asked for my social security number, which is"),
             P("one two three, four five, six seven eight nine", "national_id"), B("and that was weird.")],
     "password": [B("Do not tell anyone but my password is"), P("purple monkey dishwasher", "secret"),

