@@ -22,6 +22,15 @@ Two clocks drive release:
   crashed, the frame fails closed. Lanes keep their stride in live mode too,
   so detection never starves the capture and preview threads.
 
+Slow lanes (OCR: hundreds of ms a look) set their own ``realtime_stale_frames``:
+a look is allowed to be that old (seconds, not frames) before its frames fail
+closed, so a slow but working detector rules with its newest finished look while
+a crashed or stuck one still hides everything. They are never waited on at
+release (nothing useful finishes within a frame's grace), and ``duty`` caps the
+share of one core they take in live mode, so the face lane keeps its pace.
+A tracker that needs the pixels of every frame (not only keyframes) gets them
+through ``observe(frame)``.
+
 Fail closed means the frame is marked and the redactor hides all of it.
 """
 
@@ -34,6 +43,8 @@ from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 
+import numpy as np
+
 from privastream_desktop.detectors import Detector
 from privastream_desktop.regions import Frame, ProtectedFrame, Region
 from privastream_desktop.tracking import TrackStabilizer
@@ -44,11 +55,24 @@ _OK, _PENDING, _FAILED = "ok", "pending", "failed"
 class DetectorLane:
     """One detector, its worker threads, its tracker and its verdicts."""
 
-    def __init__(self, detector: Detector, tracker: TrackStabilizer, *, stride: int = 1, workers: int = 1) -> None:
+    def __init__(
+        self,
+        detector: Detector,
+        tracker: TrackStabilizer,
+        *,
+        stride: int = 1,
+        workers: int = 1,
+        realtime_stale_frames: int | None = None,
+        duty: float = 1.0,
+    ) -> None:
         self.detector = detector
         self.tracker = tracker
         self.stride = max(1, stride)
         self.workers = max(1, workers)
+        self.realtime_stale_frames = realtime_stale_frames  # None: the delay line's max_stale_frames
+        self.duty = min(1.0, max(0.05, duty))
+        self._observe = getattr(tracker, "observe", None)
+        self._last_run: tuple[float, float] | None = None  # (start, end) of the newest finished look
         self.name = f"{detector.kind.value} detector"
         # Several workers let one slow model use both cores (onnxruntime sessions
         # accept concurrent runs); results are still folded in frame order.
@@ -67,11 +91,26 @@ class DetectorLane:
         """File mode runs every ``stride``-th frame; live mode at most that often, when a worker is free."""
         if not realtime:
             return index % self.stride == 0
+        if self.duty < 1.0 and self._last_run is not None:
+            start, end = self._last_run  # rest (1/duty - 1) times as long as the last look took
+            if time.monotonic() < end + (end - start) * (1.0 / self.duty - 1.0):
+                return False
         return not self.busy and (not self._keyframes or index - self._keyframes[-1] >= self.stride)
 
+    def observe(self, frame: Frame) -> None:
+        if self._observe is not None:
+            self._observe(frame)
+
     def submit(self, frame: Frame) -> None:
-        self._jobs[frame.index] = self._executor.submit(self.detector.detect, frame.image)
+        self._jobs[frame.index] = self._executor.submit(self._detect, frame.image)
         self._keyframes.append(frame.index)
+
+    def _detect(self, image: np.ndarray) -> list[Region]:
+        started = time.monotonic()
+        try:
+            return self.detector.detect(image)
+        finally:
+            self._last_run = (started, time.monotonic())
 
     def fold(self, until: int | None = None, timeout: float | None = None, *, stall_on_timeout: bool) -> None:
         """Feed finished detections to the tracker, in frame order.
@@ -131,7 +170,8 @@ class DetectorLane:
             for old in self._keyframes[:pos]:
                 self._failures.pop(old, None)
             del self._keyframes[:pos]
-        self.tracker.forget_before(oldest_index)
+        # a look still running answers for its own frame later: its tracker keeps what that needs
+        self.tracker.forget_before(min([oldest_index, *self._jobs]))
 
     def close(self) -> None:
         self._executor.shutdown(wait=False, cancel_futures=True)
@@ -176,6 +216,7 @@ class PrivacyDelayLine:
     def push(self, frame: Frame) -> list[ProtectedFrame]:
         """Add a frame; return the frames that may leave now."""
         for lane in self.lanes:
+            lane.observe(frame)
             if lane.wants(frame.index, self.realtime):
                 lane.submit(frame)
         self._buffer.append(frame)
@@ -208,15 +249,16 @@ class PrivacyDelayLine:
         grace_ends = time.monotonic() + self.deadline_grace_s  # one budget per frame, shared by all lanes
         for lane in self.lanes:
             if self.realtime:
-                lane.fold(frame.index, max(0.0, grace_ends - time.monotonic()), stall_on_timeout=False)
+                wait = 0.0 if lane.realtime_stale_frames is not None else max(0.0, grace_ends - time.monotonic())
+                lane.fold(frame.index, wait, stall_on_timeout=False)
             else:
                 lane.fold(horizon, self.job_timeout_s, stall_on_timeout=True)
         height, width = frame.image.shape[:2]
         regions: list[Region] = []
         kept: list[Region] = []
         reasons: list[str] = []
-        stale = self.max_stale_frames if self.realtime else None
         for lane in self.lanes:
+            stale = (lane.realtime_stale_frames or self.max_stale_frames) if self.realtime else None
             state, reason = lane.ruling(frame.index, stale)
             if state != _OK:
                 reasons.append(reason)

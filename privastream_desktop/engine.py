@@ -7,6 +7,7 @@ setting means the same thing everywhere.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from privastream_desktop.delay_line import DetectorLane, PrivacyDelayLine
 from privastream_desktop.detectors import Detector
@@ -15,6 +16,9 @@ from privastream_desktop.redactor import RedactionSettings
 from privastream_desktop.regions import RegionKind
 from privastream_desktop.tracking import TrackStabilizer
 from privastream_desktop.whitelist import Whitelist
+
+if TYPE_CHECKING:
+    from privastream_desktop.pii import PiiKind
 
 
 @dataclass(slots=True)
@@ -42,6 +46,15 @@ class ProtectionSettings:
     redaction: RedactionSettings = field(default_factory=RedactionSettings)
     whitelist: Whitelist | None = None  # enrolled people who stay visible; None: blur every face
     identify_every: int = 2  # describe faces on every n-th look (an embedding costs ~60 ms per face)
+    # On-screen text PII (detectors/text.py, text_tracking.py). OCR looks every text_interval_s and reads
+    # only what changed since its last look; live it may fall up to text_max_stale_s behind before frames
+    # fail closed, and takes at most text_live_duty of one core so the face lane keeps 30 fps.
+    text: bool = True
+    pii_kinds: frozenset[PiiKind] | None = None  # None: every kind
+    sensitive_terms: tuple[str, ...] = ()  # the user's own (real name, home town...), for text and speech
+    text_interval_s: float = 0.33
+    text_max_stale_s: float = 4.0
+    text_live_duty: float = 0.5
     # Spoken PII (audio/): bleep, mute or muffle what is said, padded by the measured Whisper timestamp
     # error; mouth_blur hides the lips of every face while it is said.
     speech: bool = True
@@ -107,7 +120,33 @@ def build_lanes(
         )
         tracker = TrackStabilizer(RegionKind.PLATE, hold_frames=hold, lead_frames=lead)
         lanes.append(DetectorLane(plates, tracker, stride=settings.plate_stride))
+    if settings.text:
+        from privastream_desktop.detectors.text import TextPiiDetector
+        from privastream_desktop.text_tracking import TextRegionHold
+
+        stride = text_stride(settings, fps)
+        text = TextPiiDetector(
+            store, kinds=settings.pii_kinds, terms=settings.sensitive_terms, threads=settings.threads_per_detector
+        )
+        holds = TextRegionHold(
+            bridge_frames=max(2 * stride, round(fps)), max_frames=round((settings.text_max_stale_s + 4.0) * fps)
+        )
+        lanes.append(
+            DetectorLane(
+                text,
+                holds,  # type: ignore[arg-type]
+                stride=stride,
+                workers=1,  # the detector remembers what it read: one look at a time, in order
+                realtime_stale_frames=max(1, round(settings.text_max_stale_s * fps)),
+                duty=settings.text_live_duty if live else 1.0,
+            )
+        )
     return lanes
+
+
+def text_stride(settings: ProtectionSettings, fps: float) -> int:
+    """Frames between two OCR looks."""
+    return max(1, round(settings.text_interval_s * fps))
 
 
 def build_delay_line(
@@ -118,5 +157,7 @@ def build_delay_line(
     store: ModelStore | None = None,
 ) -> PrivacyDelayLine:
     lanes = build_lanes(settings, fps, store, live=realtime_delay_s is not None)
-    lookahead = max(settings.face_stride, settings.plate_stride, round(settings.lookahead_s * fps))
+    # the lookahead must reach the next look of every lane, or a new detection cannot be painted back
+    strides = [settings.face_stride, settings.plate_stride] + ([text_stride(settings, fps)] if settings.text else [])
+    lookahead = max(*strides, round(settings.lookahead_s * fps))
     return PrivacyDelayLine(lanes, lookahead_frames=lookahead, realtime_delay_s=realtime_delay_s)

@@ -317,7 +317,7 @@ def preview_frames(
         raise InputError(f"cannot decode {src}: {exc}") from None
     finally:
         container.close()
-    single = replace(settings, face_stride=1, plate_stride=1, lookahead_s=0.0)
+    single = replace(settings, face_stride=1, plate_stride=1, text_interval_s=0.0, lookahead_s=0.0)
     line = build_delay_line(single, 30.0)
     line.pipeline_frames = 0
     redactor = Redactor(settings.redaction)

@@ -1,0 +1,775 @@
+"""On-screen text PII: OCR where the picture changed, PII recognizers, word-precise boxes.
+
+OCR is the slowest thing the engine runs (PP-OCRv6 small via rapidocr: about 300 ms to find text in a
+720p frame plus about 2 ms per character read, on one core), so ``TextPiiDetector`` never reads a whole
+frame twice:
+
+* it keeps a small grey copy of the last picture it read (1/4 size) and compares each new keyframe
+  with it; only 32 px tiles that changed are read again, grown into padded rectangles that take in
+  every known text line they touch (so a line is never read in pieces), or the whole frame when most
+  of it changed (a scene switch, a moving camera);
+* lines read earlier stay valid for the parts that did not change, so every call still answers for
+  the whole frame;
+* lines are grouped into blocks (a paragraph, a chat message, an address over two lines) and each
+  block's text goes once through ``PiiRecognizer``; results are cached by text.
+
+A match is a character span of a line; rapidocr places each recognised character (from the CTC
+columns of the recognizer), so the box covers the secret plus a margin and the rest of the line
+stays readable. The margin is measured: the character estimate is off by up to about 0.35 line
+heights at a word's end (32 px fonts), see ``MARGIN_X``.
+
+The detector keeps state between calls (the reference picture and the lines read), so its lane must
+run one worker and feed it frames in order, which ``DetectorLane`` does for ``workers=1``.
+Region labels are the PII kind ("email", "card"...), never the text itself.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import threading
+import time
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from privastream_desktop.model_store import ModelStore
+from privastream_desktop.regions import Box, Region, RegionKind
+
+DET_MODEL_ID = "text-ppocrv6-det"
+REC_MODEL_ID = "text-ppocrv6-rec"
+
+# Margins around a secret, in line heights (the OCR line box is ~1.3x the ink height). Horizontal:
+# rapidocr's character boxes end up to 0.35 line heights short of the ink at 20-32 px (measured on
+# DejaVu Sans/Serif/Mono, 12-32 px); vertical: the line box already holds the ink, a little more
+# keeps descenders and accents under the mask.
+MARGIN_X = 0.45
+MARGIN_Y = 0.15
+FALLBACK_MARGIN_X = 1.0  # when characters could not be placed one by one (proportional guess)
+
+_SCALE = 4  # the change map works on a 1/4-size grey picture
+_TILE = 4  # change-map pixels per tile side: 16 px tiles in the frame
+_CHANGED_LEVEL = 16  # grey levels (of 255) a 4x4 average must move to count as a change
+_PAD = 8  # px read around a changed area (tiles already round it out by up to 15 px)
+_FULL_FRAME_SHARE = 0.85  # read the whole frame when changed rectangles cover more than this
+
+_log_lock = threading.Lock()
+
+
+def quiet_rapidocr() -> None:
+    """rapidocr logs every model load at INFO on its own handler; a desktop app's console is not the place."""
+    with _log_lock:
+        logging.getLogger("RapidOCR").setLevel(logging.ERROR)
+
+
+# ------------------------------------------------------------------------------------------------------------
+# OCR lines and the character-span -> box mapping
+
+
+@dataclass(frozen=True, slots=True)
+class OcrLine:
+    """One line of text as OCR read it, in frame pixels.
+
+    ``chars`` has one entry per character of ``text``: the character's box, or None for whitespace.
+    ``exact`` says whether those boxes come from the recognizer (True) or were spread evenly over
+    the line because its character boxes could not be matched to the text (False).
+    """
+
+    text: str
+    box: Box
+    chars: tuple[Box | None, ...]
+    score: float
+    exact: bool = True
+
+    @property
+    def height(self) -> float:
+        return self.box.height
+
+    def shifted(self, dy: float) -> OcrLine:
+        """The same line moved down by ``dy`` px (up when negative): what scrolling does to it."""
+        chars = tuple(None if b is None else b.shifted(0.0, dy) for b in self.chars)
+        return OcrLine(self.text, self.box.shifted(0.0, dy), chars, self.score, self.exact)
+
+
+def assign_char_boxes(
+    text: str, line_box: Box, char_boxes: Sequence[Box] | None
+) -> tuple[tuple[Box | None, ...], bool]:
+    """Give each character of ``text`` a box.
+
+    rapidocr returns one box per non-space character, left to right. When the counts agree they are
+    used as they are; otherwise (or with none) the line is divided evenly among its characters, which
+    is exact for monospaced fonts and a guess for others (callers then use a wider margin).
+    """
+    visible = [i for i, ch in enumerate(text) if not ch.isspace()]
+    out: list[Box | None] = [None] * len(text)
+    if char_boxes is not None and len(char_boxes) == len(visible) and visible:
+        ordered = sorted(char_boxes, key=lambda b: b.x1)
+        for i, box in zip(visible, ordered, strict=True):
+            out[i] = box
+        return tuple(out), True
+    n = max(1, len(text))
+    step = line_box.width / n
+    for i in visible:
+        out[i] = Box(line_box.x1 + i * step, line_box.y1, line_box.x1 + (i + 1) * step, line_box.y2)
+    return tuple(out), False
+
+
+def ink_columns(grey_line: np.ndarray) -> np.ndarray | None:
+    """Which columns of a line crop hold ink, or None when the background is not plain enough to tell.
+
+    The background is the median of the crop's top and bottom rows (the line box has a little room
+    above and below the glyphs); ink is whatever differs from it by 40+ grey levels.
+    """
+    if grey_line.size == 0 or grey_line.shape[0] < 3 or grey_line.shape[1] < 3:
+        return None
+    border = np.concatenate([grey_line[0], grey_line[-1]]).astype(np.int16)
+    background = int(np.median(border))
+    if np.mean(np.abs(border - background) > 40) > 0.2:
+        return None  # text over a picture: no clean gaps to find
+    return (np.abs(grey_line.astype(np.int16) - background) > 40).any(axis=0)
+
+
+def _gaps(ink: np.ndarray) -> list[tuple[int, int]]:
+    """Runs of ink-free columns as (start, end), end exclusive."""
+    padded = np.concatenate([[True], ink, [True]]).astype(np.int8)
+    edges = np.flatnonzero(np.diff(padded))
+    return [(int(a), int(b)) for a, b in zip(edges[::2], edges[1::2], strict=True)]
+
+
+def _snap(edge: float, line: OcrLine, ink: np.ndarray, right: bool) -> float | None:
+    """Move a word-edge estimate to the blank gap beside the word (None: no such gap near it).
+
+    Right edge: the first word gap that reaches past the estimate and starts within 0.6 line heights
+    of it (the estimate falls short by up to ~0.35); left edge likewise, mirrored. The mask edge goes
+    a little into the gap, never across it.
+    """
+    h = line.height
+    min_gap = max(2.0, 0.15 * h)  # letters sit ~0.05 line heights apart, words ~0.25
+    x0 = float(np.floor(line.box.x1))  # ink columns start at the line box's first whole pixel
+    pos = edge - x0
+    n = len(ink)
+    gaps = [(a, b) for a, b in _gaps(ink) if b - a >= min_gap or a == 0 or b == n]
+    if right:
+        for a, b in gaps:
+            if b > pos and a <= pos + 0.6 * h:
+                return x0 + a + min(0.5 * (b - a), 0.12 * h)
+        return None
+    for a, b in reversed(gaps):
+        if a < pos and b >= pos - 0.6 * h:
+            return x0 + b - min(0.5 * (b - a), 0.12 * h)
+    return None
+
+
+def span_box(line: OcrLine, start: int, end: int, ink: np.ndarray | None = None) -> Box | None:
+    """The box that hides characters ``start:end`` of ``line`` (margin included), or None if all blank.
+
+    With the line's ``ink`` columns, an edge that falls on a word boundary of the text is moved to
+    the blank gap beside the word, so the secret is covered to its last pixel while the next word
+    keeps its first; elsewhere (inside a token, on a busy background) a fixed margin is added.
+    """
+    boxes = [b for b in line.chars[max(0, start) : max(0, end)] if b is not None]
+    if not boxes:
+        return None
+    box = boxes[0]
+    for b in boxes[1:]:
+        box = box.union(b)
+    h = line.height
+    mx = (MARGIN_X if line.exact else FALLBACK_MARGIN_X) * h
+    my = MARGIN_Y * h
+    x1, x2 = box.x1 - mx, box.x2 + mx
+    if ink is not None and line.exact:
+        text = line.text
+        if start <= 0 or text[start - 1].isspace():
+            snapped = _snap(box.x1, line, ink, right=False)
+            x1 = snapped if snapped is not None else x1
+        if end >= len(text) or text[end].isspace():
+            snapped = _snap(box.x2, line, ink, right=True)
+            x2 = snapped if snapped is not None else x2
+    # the whole line height: character boxes of a line share it, a secret never needs less
+    return Box(x1, min(box.y1, line.box.y1) - my, x2, max(box.y2, line.box.y2) + my)
+
+
+# ------------------------------------------------------------------------------------------------------------
+# blocks: lines that belong together are recognised as one text
+
+
+@dataclass(slots=True)
+class TextBlock:
+    """Text of several lines in reading order; ``where[i]`` is (line, char) for text[i], None for separators."""
+
+    text: str
+    where: list[tuple[int, int] | None]
+
+
+def group_blocks(lines: Sequence[OcrLine]) -> list[TextBlock]:
+    """Rows (lines on one baseline, close together) joined by spaces, stacked rows joined by newlines.
+
+    An address over two lines or a seed phrase in a grid is only PII as a whole; unrelated panels
+    side by side stay apart because rows need a small horizontal gap and blocks a vertical overlap.
+    """
+    order = sorted(range(len(lines)), key=lambda i: (lines[i].box.y1, lines[i].box.x1))
+    rows: list[list[int]] = []
+    for i in order:
+        b = lines[i].box
+        placed = False
+        for row in rows:
+            r = lines[row[-1]].box
+            overlap = min(b.y2, r.y2) - max(b.y1, r.y1)
+            similar = max(b.height, r.height) <= 1.6 * max(1.0, min(b.height, r.height))
+            x_lo, x_hi = min(lines[j].box.x1 for j in row), max(lines[j].box.x2 for j in row)
+            gap = max(b.x1 - x_hi, x_lo - b.x2)
+            if overlap >= 0.5 * min(b.height, r.height) and similar and gap <= 2.5 * max(b.height, r.height):
+                row.append(i)
+                placed = True
+                break
+        if not placed:
+            rows.append([i])
+    for row in rows:
+        row.sort(key=lambda j: lines[j].box.x1)
+
+    def extent(row: list[int]) -> Box:
+        box = lines[row[0]].box
+        for j in row[1:]:
+            box = box.union(lines[j].box)
+        return box
+
+    rows.sort(key=lambda row: extent(row).y1)
+    blocks: list[list[list[int]]] = []
+    for row in rows:
+        e = extent(row)
+        for block in reversed(blocks):
+            last = extent(block[-1])
+            gap = e.y1 - last.y2
+            h = max(e.height, last.height)
+            similar = h <= 1.6 * max(1.0, min(e.height, last.height))
+            if -0.5 * h <= gap <= 0.8 * h and similar and min(e.x2, last.x2) > max(e.x1, last.x1):
+                block.append(row)
+                break
+        else:
+            blocks.append([row])
+    out = []
+    for block in blocks:
+        text: list[str] = []
+        where: list[tuple[int, int] | None] = []
+        for r, row in enumerate(block):
+            if r:
+                text.append("\n")
+                where.append(None)
+            for k, j in enumerate(row):
+                if k:
+                    text.append(" ")
+                    where.append(None)
+                text.append(lines[j].text)
+                where.extend((j, c) for c in range(len(lines[j].text)))
+        out.append(TextBlock("".join(text), where))
+    return out
+
+
+def match_boxes(
+    block: TextBlock,
+    lines: Sequence[OcrLine],
+    start: int,
+    end: int,
+    ink: Callable[[int], np.ndarray | None] = lambda _: None,
+) -> list[Box]:
+    """One box per line that characters ``start:end`` of ``block`` fall on (``ink(line index)`` for snapping)."""
+    spans: dict[int, list[int]] = {}
+    for pos in range(max(0, start), min(end, len(block.where))):
+        at = block.where[pos]
+        if at is not None:
+            spans.setdefault(at[0], []).append(at[1])
+    out = []
+    for line_index, chars in spans.items():
+        box = span_box(lines[line_index], min(chars), max(chars) + 1, ink(line_index))
+        if box is not None:
+            out.append(box)
+    return out
+
+
+# ------------------------------------------------------------------------------------------------------------
+# rapidocr, with our verified model files and nothing downloaded
+
+
+def _quad_box(quad: Iterable[Iterable[float]], dx: float = 0.0, dy: float = 0.0) -> Box:
+    pts = np.asarray(list(quad), dtype=np.float64).reshape(-1, 2)
+    return Box(float(pts[:, 0].min()) + dx, float(pts[:, 1].min()) + dy, float(pts[:, 0].max()) + dx,
+               float(pts[:, 1].max()) + dy)  # fmt: skip
+
+
+class OcrEngine:
+    """rapidocr's PP-OCRv6 detector + recognizer, run on our thread budget.
+
+    The model files are the ones inside the rapidocr wheel, resolved and sha256-checked through
+    ``ModelStore`` (manifest ids ``text-ppocrv6-det`` / ``-rec``) and handed to rapidocr by path:
+    rapidocr only downloads when it is given no path, and the recognizer's alphabet is read from the
+    ONNX file's metadata, so nothing is fetched or written. The angle classifier is off (screens are
+    upright). Detection runs at native resolution up to ``max_side`` px (no upscaling of small crops,
+    which rapidocr's default "min side 736" would do at a large cost).
+    """
+
+    def __init__(self, det: Path, rec: Path, *, threads: int = 1, max_side: int = 1920, min_score: float = 0.3) -> None:
+        quiet_rapidocr()
+        from rapidocr import RapidOCR
+
+        quiet_rapidocr()
+        self._ocr = RapidOCR(
+            params={
+                "Global.log_level": "error",
+                "Global.use_cls": False,
+                "Global.text_score": min_score,
+                "Global.return_word_box": True,
+                "Global.return_single_char_box": True,
+                "Det.model_path": str(det),
+                "Det.limit_type": "max",
+                "Det.limit_side_len": max_side,
+                "Rec.model_path": str(rec),
+                "EngineConfig.onnxruntime.intra_op_num_threads": max(1, threads),
+                "EngineConfig.onnxruntime.inter_op_num_threads": 1,
+            }
+        )
+
+    def read(self, image: np.ndarray, origin: tuple[int, int] = (0, 0)) -> list[OcrLine]:
+        """Lines in ``image``; boxes shifted by ``origin`` (where the crop sits in the frame)."""
+        dx, dy = origin
+        result = self._ocr(image, return_word_box=True, return_single_char_box=True)
+        boxes, texts, scores = (
+            getattr(result, "boxes", None),
+            getattr(result, "txts", None),
+            getattr(result, "scores", None),
+        )
+        if boxes is None or texts is None or scores is None or len(texts) == 0:
+            return []
+        line_boxes = [_quad_box(q, dx, dy) for q in boxes]
+        chars_per_line = self._char_boxes(getattr(result, "word_results", None), line_boxes, texts, dx, dy)
+        out = []
+        for text, box, score, chars in zip(texts, line_boxes, scores, chars_per_line, strict=True):
+            text = str(text)
+            if not text.strip():
+                continue
+            placed, exact = assign_char_boxes(text, box, chars)
+            out.append(OcrLine(text, box, placed, float(score), exact))
+        return out
+
+    @staticmethod
+    def _char_boxes(
+        word_results: object, line_boxes: list[Box], texts: Sequence[str], dx: float, dy: float
+    ) -> list[list[Box] | None]:
+        """rapidocr's per-character boxes, one list per line.
+
+        rapidocr drops the entry of a line whose characters it could not place, so the lists are not
+        always aligned with the lines: each list goes to the line that holds its characters' centres.
+        """
+        out: list[list[Box] | None] = [None] * len(line_boxes)
+        if not isinstance(word_results, (list, tuple)):
+            return out
+        candidates: list[list[Box]] = []
+        for entry in word_results:
+            boxes = []
+            try:
+                for _char, _score, quad in entry:
+                    if quad is not None:
+                        boxes.append(_quad_box(quad, dx, dy))
+            except (TypeError, ValueError):
+                continue
+            if boxes:
+                candidates.append(boxes)
+        aligned = len(candidates) == len(line_boxes)
+        for k, boxes in enumerate(candidates):
+            centres = [b.center for b in boxes]
+            if aligned and _inside_share(centres, line_boxes[k]) >= 0.8:
+                target = k
+            else:
+                shares = [_inside_share(centres, lb) for lb in line_boxes]
+                target = int(np.argmax(shares))
+                if shares[target] < 0.8:
+                    continue
+            if out[target] is None:
+                out[target] = boxes
+        return out
+
+
+@functools.lru_cache(maxsize=2)
+def _cached_engine(det: Path, rec: Path, threads: int) -> OcrEngine:
+    return OcrEngine(det, rec, threads=threads)
+
+
+def shared_engine(store: ModelStore | None = None, threads: int = 1) -> OcrEngine:
+    """One OCR engine per thread budget for the whole process (onnxruntime sessions run concurrently).
+
+    The live pipeline rebuilds its detectors on every settings change; loading OCR each time would
+    freeze the picture for a second. The files are still verified each time.
+    """
+    store = store or ModelStore()
+    return _cached_engine(store.path(DET_MODEL_ID), store.path(REC_MODEL_ID), max(1, threads))
+
+
+@functools.lru_cache(maxsize=4)
+def shared_recognizer(kinds: frozenset | None, terms: tuple[str, ...]) -> object:
+    """A PiiRecognizer for these choices (building one takes ~1 s: presidio, phone metadata).
+
+    The user's terms switch the TERM kind on by themselves: typing your town's name is asking for it.
+    """
+    from privastream_desktop.pii import PiiKind, PiiRecognizer
+
+    if kinds is not None and terms:
+        kinds = kinds | {PiiKind.TERM}
+    return PiiRecognizer(kinds, terms)
+
+
+def _inside_share(points: list[tuple[float, float]], box: Box, slack: float = 2.0) -> float:
+    if not points:
+        return 0.0
+    inside = sum(box.x1 - slack <= x <= box.x2 + slack and box.y1 - slack <= y <= box.y2 + slack for x, y in points)
+    return inside / len(points)
+
+
+# ------------------------------------------------------------------------------------------------------------
+# change detection
+
+Rect = tuple[int, int, int, int]  # x1, y1, x2, y2 in frame pixels, x2/y2 exclusive
+
+
+def small_grey(grey: np.ndarray, scale: int = _SCALE) -> np.ndarray:
+    """A 1/``scale`` copy (area average): cheap to compare, and noise of a few levels averages out."""
+    h, w = grey.shape[:2]
+    return cv2.resize(grey, (max(1, w // scale), max(1, h // scale)), interpolation=cv2.INTER_AREA)
+
+
+def changed_rects(reference: np.ndarray, current: np.ndarray, frame_w: int, frame_h: int,
+                  level: int = _CHANGED_LEVEL) -> list[Rect]:  # fmt: skip
+    """Rectangles (frame pixels) around the 16 px tiles whose content moved by ``level``, one per patch."""
+    diff = cv2.absdiff(reference, current)
+    h, w = diff.shape
+    th, tw = -(-h // _TILE), -(-w // _TILE)
+    padded = np.zeros((th * _TILE, tw * _TILE), np.uint8)
+    padded[:h, :w] = diff
+    tiles = (padded.reshape(th, _TILE, tw, _TILE).max(axis=(1, 3)) >= level).astype(np.uint8)
+    if not tiles.any():
+        return []
+    count, _labels, stats, _ = cv2.connectedComponentsWithStats(tiles, connectivity=8)
+    unit = _TILE * _SCALE
+    out = []
+    for k in range(1, count):
+        x, y, cw, ch = (int(v) for v in stats[k, :4])
+        out.append((x * unit, y * unit, min(frame_w, (x + cw) * unit), min(frame_h, (y + ch) * unit)))
+    return out
+
+
+def _grow(rect: Rect, by: int, w: int, h: int) -> Rect:
+    x1, y1, x2, y2 = rect
+    return (max(0, x1 - by), max(0, y1 - by), min(w, x2 + by), min(h, y2 + by))
+
+
+def _touch(a: Rect, b: Rect, gap: int = 0) -> bool:
+    return a[0] - gap < b[2] and b[0] - gap < a[2] and a[1] - gap < b[3] and b[1] - gap < a[3]
+
+
+def _union(a: Rect, b: Rect) -> Rect:
+    return (min(a[0], b[0]), min(a[1], b[1]), max(a[2], b[2]), max(a[3], b[3]))
+
+
+def _area(r: Rect) -> int:
+    return max(0, r[2] - r[0]) * max(0, r[3] - r[1])
+
+
+def _inter(a: Rect, b: Rect) -> int:
+    return _area((max(a[0], b[0]), max(a[1], b[1]), min(a[2], b[2]), min(a[3], b[3])))
+
+
+def merge_rects(rects: list[Rect]) -> list[Rect]:
+    """Union overlapping rectangles when that reads little more than both do; keep the others apart.
+
+    Two rectangles in opposite corners of the screen merged into their bounding box would make OCR
+    read everything between them.
+    """
+    rects = list(rects)
+    merged = True
+    while merged:
+        merged = False
+        out: list[Rect] = []
+        for r in rects:
+            for k, o in enumerate(out):
+                inter = _inter(r, o)
+                if inter > 0 and (
+                    _area(_union(r, o)) <= 1.3 * (_area(r) + _area(o) - inter) or inter >= 0.5 * min(_area(r), _area(o))
+                ):
+                    out[k] = _union(r, o)
+                    merged = True
+                    break
+            else:
+                out.append(r)
+        rects = out
+    return rects
+
+
+def _line_rect(line: OcrLine) -> Rect:
+    x1, y1, x2, y2 = line.box.as_int()
+    return (x1, y1, x2, y2)
+
+
+def _row_mismatch(ref: np.ndarray, cur: np.ndarray, shift: int) -> np.ndarray:
+    """Per row of ``cur`` (over the rows that ``ref`` moved by ``shift`` covers): does it differ?"""
+    h, w = cur.shape
+    if shift >= 0:
+        a, b = cur[: h - shift], ref[shift:]
+    else:
+        a, b = cur[-shift:], ref[: h + shift]
+    differing = (cv2.absdiff(a, b) > 40).sum(axis=1)
+    return differing > max(2, w // 100)
+
+
+def find_scroll(ref: np.ndarray, cur: np.ndarray, max_shift: int) -> tuple[int, np.ndarray] | None:
+    """Whether ``cur`` is ``ref`` scrolled vertically, as (shift, rows of ``cur`` still to read).
+
+    ``shift`` > 0: the content moved up by that many px (a chat or terminal gaining a line at the
+    bottom): ``cur[y] == ref[y + shift]``. The rows to read are the ones that scrolled in plus any
+    that differ after the shift. Candidates come from row profiles (16-32 column means per row),
+    the winner is checked on every pixel; None when no shift explains the change clearly better
+    than "nothing moved".
+    """
+    h, w = cur.shape
+    if h < 40 or w < 40:
+        return None
+    blocks = max(4, min(32, w // 16))
+    bw = w // blocks
+    rp = ref[:, : blocks * bw].reshape(h, blocks, bw).mean(axis=2, dtype=np.float32)
+    cp = cur[:, : blocks * bw].reshape(h, blocks, bw).mean(axis=2, dtype=np.float32)
+    limit = min(max_shift, int(0.6 * h))
+    scores = []
+    for shift in range(-limit, limit + 1):
+        if shift == 0:
+            continue
+        a, b = (cp[: h - shift], rp[shift:]) if shift > 0 else (cp[-shift:], rp[: h + shift])
+        scores.append((float(np.mean(np.abs(a - b))), shift))
+    if not scores:
+        return None
+    still = float(np.mean(_row_mismatch(ref, cur, 0)))
+    best: tuple[float, int, np.ndarray] | None = None
+    for _score, shift in sorted(scores)[:3]:
+        rows = _row_mismatch(ref, cur, shift)
+        share = float(np.mean(rows))
+        if best is None or share < best[0]:
+            best = (share, shift, rows)
+    if best is None:
+        return None
+    share, shift, rows = best
+    if share > 0.3 or share + 0.2 > still:
+        return None
+    todo = np.ones(h, bool)  # rows that scrolled in
+    if shift > 0:
+        todo[: h - shift] = rows
+    else:
+        todo[-shift:] = rows
+    return shift, todo
+
+
+def _runs(mask: np.ndarray) -> list[tuple[int, int]]:
+    padded = np.concatenate([[False], mask, [False]]).astype(np.int8)
+    edges = np.flatnonzero(np.diff(padded))
+    return [(int(a), int(b)) for a, b in zip(edges[::2], edges[1::2], strict=True)]
+
+
+# ------------------------------------------------------------------------------------------------------------
+# the detector
+
+
+@dataclass(slots=True)
+class OcrStats:
+    """What OCR cost so far: for the benchmark and the status line, never written anywhere."""
+
+    calls: int = 0  # detect() calls
+    reads: int = 0  # OCR runs (crops or whole frames)
+    full_frames: int = 0
+    scrolls: int = 0  # changed areas that turned out to be scrolled text (followed, not re-read)
+    seconds: float = 0.0  # inside OCR
+    pixels: int = 0  # pixels read by OCR
+    lines: int = 0  # lines known after the last call
+    per_call: list[float] = field(default_factory=list)  # seconds of OCR per detect() call
+
+
+class TextPiiDetector:
+    """Finds PII in on-screen text and returns one TEXT region per secret per line."""
+
+    kind = RegionKind.TEXT
+    name = "PP-OCRv6 text"
+
+    def __init__(
+        self,
+        store: ModelStore | None = None,
+        *,
+        kinds: Iterable[object] | None = None,
+        terms: Sequence[str] = (),
+        threads: int = 1,
+        recognizer: object | None = None,
+        engine: OcrEngine | None = None,
+    ) -> None:
+        self._ocr = engine or shared_engine(store, threads)
+        kinds_key = None if kinds is None else frozenset(kinds)
+        self._recognizer = recognizer or shared_recognizer(kinds_key, tuple(t for t in terms if t.strip()))
+        self._reference: np.ndarray | None = None  # 1/4 grey of what the known lines were read from
+        self._grey: np.ndarray | None = None  # the same at full size, for following scrolls
+        self._lines: list[OcrLine] = []
+        self._found: dict[str, list] = {}  # block text -> matches (bounded)
+        self.stats = OcrStats()
+
+    @property
+    def lines(self) -> list[OcrLine]:
+        """Every line known for the last frame (read now or kept from earlier reads)."""
+        return list(self._lines)
+
+    def reset(self) -> None:
+        """Forget what was read: the next call reads the whole frame."""
+        self._reference, self._grey, self._lines = None, None, []
+
+    def detect(self, image: np.ndarray) -> list[Region]:
+        self.read(image)
+        return self.pii_regions(image)
+
+    def read(self, image: np.ndarray) -> None:
+        """Bring the known lines up to date with ``image``, reading only what changed."""
+        height, width = image.shape[:2]
+        grey = cv2.cvtColor(image, cv2.COLOR_BGR2GRAY) if image.ndim == 3 else image.copy()
+        current = small_grey(grey)
+        self.stats.calls += 1
+        spent = 0.0
+        if self._reference is None or self._reference.shape != current.shape or self._grey is None:
+            self._lines = []
+            seconds, _ = self._read_rect(image, (0, 0, width, height))
+            spent += seconds
+            self._reference, self._grey = current, grey
+        else:
+            wanted: list[Rect] = []
+            for patch in changed_rects(self._reference, current, width, height):
+                strips = self._follow_scroll(_grow(patch, 2 * _PAD, width, height), grey)
+                wanted.extend(strips if strips is not None else [_grow(patch, _PAD, width, height)])
+                # the reference moves on only where a change was handled: slow fades add up until seen
+                x1, y1, x2, y2 = patch
+                self._grey[y1:y2, x1:x2] = grey[y1:y2, x1:x2]
+                sx1, sy1, sx2, sy2 = x1 // _SCALE, y1 // _SCALE, -(-x2 // _SCALE), -(-y2 // _SCALE)
+                self._reference[sy1:sy2, sx1:sx2] = current[sy1:sy2, sx1:sx2]
+            for rect in self._rects_to_read(wanted, width, height):
+                seconds, _ = self._read_rect(image, rect)
+                spent += seconds
+        self.stats.per_call.append(spent)
+        self.stats.lines = len(self._lines)
+
+    def _follow_scroll(self, region: Rect, grey: np.ndarray) -> list[Rect] | None:
+        """If ``region`` scrolled, move its known lines with it and return only the strips left to read."""
+        assert self._grey is not None
+        x1, y1, x2, y2 = region
+        inside = [
+            line for line in self._lines
+            if line.box.x1 >= x1 - 2 and line.box.x2 <= x2 + 2 and line.box.y1 >= y1 - 2 and line.box.y2 <= y2 + 2
+        ]  # fmt: skip
+        if y2 - y1 < 60 or len(inside) < 2:
+            return None  # nothing worth saving
+        found = find_scroll(self._grey[y1:y2, x1:x2], grey[y1:y2, x1:x2], max_shift=min(240, (y2 - y1) // 2))
+        if found is None:
+            return None
+        shift, todo = found
+        width, height = grey.shape[1], grey.shape[0]
+        kept = [line for line in self._lines if not _touch(_line_rect(line), region)]
+        strips: list[Rect] = []
+        inside_ids = {id(line) for line in inside}
+        for line in self._lines:
+            if id(line) in inside_ids:
+                moved = line.shifted(-shift)
+                top, bottom = int(moved.box.y1) - y1, int(np.ceil(moved.box.y2)) - y1
+                # kept only where every row it now covers is explained by the scroll; lines that did not
+                # move with it (a notification over a chat) or scrolled out are read again or gone
+                if top >= 0 and bottom <= y2 - y1 and not todo[top:bottom].any():
+                    kept.append(moved)
+            elif _touch(_line_rect(line), region):
+                strips.append(_grow(_line_rect(line), 4, width, height))  # half in: read it again
+        self._lines = kept
+        self.stats.scrolls += 1
+        strips += [_grow((x1, y1 + a, x2, y1 + b), 6, width, height) for a, b in _runs(todo)]
+        return strips
+
+    def _rects_to_read(self, rects: list[Rect], width: int, height: int) -> list[Rect]:
+        """Grow rectangles over every known line they touch (a line is never read in pieces), merge overlaps."""
+        if not rects:
+            return []
+        for _ in range(6):  # until no rectangle cuts a known line
+            merged = merge_rects([self._whole_lines(r, width, height) for r in rects])
+            if merged == rects:
+                break
+            rects = merged
+        if sum(_area(r) for r in rects) > _FULL_FRAME_SHARE * width * height:
+            return [(0, 0, width, height)]
+        return rects
+
+    def _whole_lines(self, rect: Rect, width: int, height: int) -> Rect:
+        """``rect`` grown until every known line it touches lies inside it."""
+        for _ in range(8):
+            grown = rect
+            for line in self._lines:
+                lr = _line_rect(line)
+                if _touch(grown, lr) and _union(grown, lr) != grown:
+                    grown = _union(grown, _grow(lr, 4, width, height))
+            if grown == rect:
+                break
+            rect = grown
+        return rect
+
+    def _read_rect(self, image: np.ndarray, rect: tuple[int, int, int, int]) -> tuple[float, tuple[int, int, int, int]]:
+        """OCR one rectangle (twice at most: once more, wider, if a line runs off its side)."""
+        height, width = image.shape[:2]
+        spent = 0.0
+        for attempt in range(2):
+            x1, y1, x2, y2 = rect
+            started = time.perf_counter()
+            crop = image[y1:y2, x1:x2]
+            found = self._ocr.read(np.ascontiguousarray(crop), (x1, y1)) if crop.size else []
+            elapsed = time.perf_counter() - started
+            spent += elapsed
+            self.stats.reads += 1
+            self.stats.seconds += elapsed
+            self.stats.pixels += crop.shape[0] * crop.shape[1]
+            self.stats.full_frames += rect == (0, 0, width, height)
+            # a line running off the crop was cut: read again, wider (4 line heights) or taller (one)
+            cut_left = x1 > 0 and any(line.box.x1 <= x1 + 2 for line in found)
+            cut_right = x2 < width and any(line.box.x2 >= x2 - 2 for line in found)
+            cut_top = y1 > 0 and any(line.box.y1 <= y1 + 1 for line in found)
+            cut_bottom = y2 < height and any(line.box.y2 >= y2 - 1 for line in found)
+            if attempt == 0 and (cut_left or cut_right or cut_top or cut_bottom):
+                h = int(max(line.height for line in found)) + 2
+                rect = (
+                    max(0, x1 - 4 * h) if cut_left else x1,
+                    max(0, y1 - h) if cut_top else y1,
+                    min(width, x2 + 4 * h) if cut_right else x2,
+                    min(height, y2 + h) if cut_bottom else y2,
+                )
+                rect = self._whole_lines(rect, width, height)  # and cut no other line on the way
+                continue
+            break
+        self._lines = [line for line in self._lines if not _touch(_line_rect(line), rect)] + found
+        return spent, rect
+
+    def pii_regions(self, image: np.ndarray | None = None) -> list[Region]:
+        """TEXT regions for every PII match in the known lines (``image``: the frame they show, for snapping)."""
+        regions = []
+        inks: dict[int, np.ndarray | None] = {}
+
+        def ink(index: int) -> np.ndarray | None:
+            if image is None:
+                return None
+            if index not in inks:
+                x1, y1, x2, y2 = self._lines[index].box.clipped(image.shape[1], image.shape[0]).as_int()
+                crop = image[max(0, y1) : y2, max(0, x1) : x2]
+                inks[index] = ink_columns(cv2.cvtColor(crop, cv2.COLOR_BGR2GRAY) if crop.ndim == 3 else crop)
+            return inks[index]
+
+        for block in group_blocks(self._lines):
+            matches = self._found.get(block.text)
+            if matches is None:
+                if len(self._found) > 4096:
+                    self._found.clear()
+                matches = self._found[block.text] = self._recognizer.find(block.text)  # type: ignore[attr-defined]
+            for match in matches:
+                for box in match_boxes(block, self._lines, match.start, match.end, ink):
+                    regions.append(Region(RegionKind.TEXT, box, float(match.score), label=str(match.kind.value)))
+        return regions

@@ -1,0 +1,322 @@
+"""Text redactions in time: keep a secret covered for as long as the pixels under it stay the same.
+
+OCR looks at a frame now and then (a keyframe) and is slow; faces move, text mostly sits still. So
+text masks are not tracked by motion like faces (``tracking.py``) but held by content:
+
+* **hold**: a box found on keyframe ``k`` covers every frame around ``k``, before and after, whose
+  pixels inside the box still match frame ``k``'s, contiguously: on a 1/2-size grey copy, an RMS
+  difference under ``tolerance`` grey levels (video noise and a blinking caret stay under it; a
+  notification leaving, a tab switch or new text go over). Before ``k`` this reaches back into
+  frames the delay line still holds, which is what covers a secret from its first frame;
+* **follow**: when the pixels no longer match in place, the box is searched for nearby (a few px
+  sideways, up to ~100 px up or down: a chat or terminal scrolling by a line or two) and, if it is
+  there, the mask moves with it;
+* **end**: when it is found nowhere, the hold ends and the next OCR look decides. Until a look at a
+  frame at or after the change has been folded in (live, where frames leave before OCR answers)
+  the old box stays on: the change could be anything, including the secret redrawn;
+* **bridge**: two consecutive looks that both find a secret of the same kind at the same place
+  cover the frames between them even if the pixels changed (text over a moving game scene, an
+  animation), so only a look that does *not* find it uncovers the place.
+
+The tracker needs the pixels of every frame, not only of keyframes: ``DetectorLane`` calls
+``observe(frame)`` for each frame pushed into the delay line. It keeps a small grey copy of each
+(1/2 size: 230 KB for 720p) while any verdict could still need it.
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass, field
+
+import cv2
+import numpy as np
+
+from privastream_desktop.regions import Box, Frame, Region, RegionKind
+
+SIGNATURE_SCALE = 2
+
+
+def signature(image: np.ndarray, scale: int = SIGNATURE_SCALE) -> np.ndarray:
+    """The 1/``scale`` grey picture holds are compared on (area average, so noise of a few levels fades)."""
+    h, w = image.shape[:2]
+    grey = cv2.cvtColor(image, cv2.COLOR_BGR2GRAY) if image.ndim == 3 else image
+    return cv2.resize(grey, (max(1, w // scale), max(1, h // scale)), interpolation=cv2.INTER_AREA)
+
+
+@dataclass(slots=True)
+class _Hold:
+    id: int
+    anchor: int  # the keyframe the box was found on
+    box: Box  # frame pixels, on the anchor frame
+    label: str | None
+    score: float
+    rect: tuple[int, int, int, int] | None  # the box in signature pixels (x1, y1, x2, y2), None: no pixels known
+    template: np.ndarray | None  # float32 signature crop of the anchor frame
+    shift: dict[int, tuple[int, int]] = field(default_factory=dict)  # frame -> (dx, dy) in signature px
+    back: int = 0  # lowest frame verified
+    fwd: int = 0  # highest frame verified
+    back_done: bool = False
+    fwd_done: bool = False
+    changed_at: int | None = None  # first frame after the hold where the box was found nowhere
+    superseded: bool = False  # a newer look re-found the same box: the newer hold covers from there
+    bridge_to: int | None = None  # covered up to (excluding) this keyframe because it re-found the box
+
+    def __post_init__(self) -> None:
+        self.back = self.fwd = self.anchor
+        self.shift[self.anchor] = (0, 0)
+
+    def last_frame(self) -> int:
+        """The newest frame this hold can still cover (grace aside)."""
+        end = self.fwd
+        if self.bridge_to is not None:
+            end = max(end, self.bridge_to - 1)
+        return end
+
+
+class TextRegionHold:
+    """Holds TEXT redactions by content: a tracker for ``DetectorLane`` (update, regions_at, forget_before)."""
+
+    def __init__(
+        self,
+        kind: RegionKind = RegionKind.TEXT,
+        *,
+        tolerance: float = 12.0,
+        search_x: int = 64,
+        search_y: int = 100,
+        min_overlap: float = 0.4,
+        bridge_frames: int = 30,
+        max_frames: int = 600,
+        scale: int = SIGNATURE_SCALE,
+    ) -> None:
+        self.kind = kind
+        self.tolerance = tolerance
+        self.search_x = max(1, search_x // scale)
+        self.search_y = max(1, search_y // scale)
+        self.min_overlap = min_overlap
+        self.bridge_frames = bridge_frames
+        self.max_frames = max_frames
+        self.scale = scale
+        self._signatures: dict[int, np.ndarray] = {}
+        self._holds: list[_Hold] = []
+        self._ids = itertools.count(1)
+        self._last_look: int | None = None  # newest keyframe folded in
+        self._prev_look: int | None = None
+
+    # -- the tracker protocol ----------------------------------------------------------------
+    def observe(self, frame: Frame) -> None:
+        """Remember the pixels of a frame entering the delay line (every frame, in order)."""
+        self._signatures[frame.index] = signature(frame.image, self.scale)
+        if len(self._signatures) > self.max_frames:  # a stuck OCR must not grow memory without end
+            for index in sorted(self._signatures)[: len(self._signatures) - self.max_frames]:
+                del self._signatures[index]
+
+    def update(self, index: int, regions: list[Region]) -> None:
+        """What OCR found on keyframe ``index`` (in increasing order; an empty list is a verdict too)."""
+        previous_look, self._prev_look, self._last_look = self._last_look, self._last_look, index
+        current = self._signatures.get(index)
+        for region in regions:
+            hold = self._new_hold(index, region, current)
+            for old in self._holds:
+                if old.label != hold.label or old.anchor >= index or old.superseded:
+                    continue
+                self._extend(old, index)
+                old_box = self._box(old, index) if old.back <= index <= old.fwd else None
+                if old_box is not None and _same_place(old_box, hold.box):
+                    # Still there and unchanged: the new look takes over from here (fresh template).
+                    old.fwd, old.fwd_done, old.superseded = index - 1, True, True
+                    old.changed_at = None
+                    hold.back_done = True
+                elif (
+                    old.anchor == previous_look
+                    and old.fwd_done
+                    and old.fwd < index
+                    and index - old.fwd <= self.bridge_frames
+                    and _same_place(self._box(old, old.fwd), hold.box)
+                ):
+                    old.bridge_to = index  # found on two looks in a row: cover the frames between
+            self._holds.append(hold)
+
+    def regions_at(self, index: int, width: int, height: int) -> list[Region]:
+        """The TEXT boxes to mask in frame ``index``, clipped to the frame."""
+        out: list[Region] = []
+        seen: set[tuple[int, int, int, int]] = set()
+        for hold in self._holds:
+            box = self._covers(hold, index)
+            if box is None:
+                continue
+            box = box.clipped(width, height)
+            key = box.as_int()
+            if box.area > 0 and key not in seen:
+                seen.add(key)
+                out.append(Region(self.kind, box, hold.score, hold.id, hold.label))
+        return out
+
+    def forget_before(self, index: int) -> None:
+        """Drop pixels and holds no frame from ``index`` on can need."""
+        for old in [i for i in self._signatures if i < index]:
+            del self._signatures[old]
+        keep = []
+        for hold in self._holds:
+            grace = hold.changed_at is not None and not hold.superseded and self._grace_open(hold)
+            if hold.fwd_done and hold.last_frame() < index and not grace:
+                continue
+            if hold.back < index:
+                for i in [i for i in hold.shift if i < index and i != hold.fwd]:
+                    del hold.shift[i]
+                hold.back, hold.back_done = max(hold.back, index), True
+            keep.append(hold)
+        self._holds = keep
+
+    # -- internals -----------------------------------------------------------------------------
+    def _new_hold(self, index: int, region: Region, current: np.ndarray | None) -> _Hold:
+        rect = template = None
+        if current is not None:
+            h, w = current.shape
+            s = self.scale
+            x1, y1, x2, y2 = region.box.as_int()
+            x1, y1 = max(0, x1 // s), max(0, y1 // s)
+            x2, y2 = min(w, -(-x2 // s)), min(h, -(-y2 // s))
+            if x2 - x1 >= 2 and y2 - y1 >= 2:
+                rect = (x1, y1, x2, y2)
+                template = current[y1:y2, x1:x2].astype(np.float32)
+        hold = _Hold(next(self._ids), index, region.box, region.label, region.score, rect, template)
+        if template is None:
+            hold.back_done = hold.fwd_done = True
+            hold.changed_at = index + 1
+        return hold
+
+    def _box(self, hold: _Hold, index: int) -> Box:
+        dx, dy = hold.shift.get(index, (0, 0))
+        return hold.box.shifted(dx * self.scale, dy * self.scale)
+
+    def _grace_open(self, hold: _Hold) -> bool:
+        """After a change nobody has looked yet: keep the old box (the next OCR decides)."""
+        return hold.changed_at is not None and (self._last_look is None or self._last_look < hold.changed_at)
+
+    def _covers(self, hold: _Hold, index: int) -> Box | None:
+        if (index < hold.back and not hold.back_done) or (index > hold.fwd and not hold.fwd_done):
+            self._extend(hold, index)
+        if hold.back <= index <= hold.fwd:
+            return self._box(hold, index)
+        if index > hold.fwd and hold.bridge_to is not None and index < hold.bridge_to:
+            return self._box(hold, hold.fwd)
+        if index > hold.fwd and not hold.superseded and self._grace_open(hold):
+            return self._box(hold, hold.fwd)
+        return None
+
+    def _extend(self, hold: _Hold, index: int) -> None:
+        """Verify frames from the hold's edge towards ``index``, frame by frame, until one differs."""
+        if hold.template is None:
+            return
+        if index > hold.fwd and not hold.fwd_done:
+            for i in range(hold.fwd + 1, index + 1):
+                sig = self._signatures.get(i)
+                if sig is None:
+                    return  # not observed yet
+                found = self._find(hold, sig, hold.shift[hold.fwd])
+                if found is None:
+                    hold.fwd_done, hold.changed_at = True, i
+                    return
+                hold.shift[i], hold.fwd = found, i
+        elif index < hold.back and not hold.back_done:
+            for i in range(hold.back - 1, index - 1, -1):
+                sig = self._signatures.get(i)
+                if sig is None:
+                    hold.back_done = True
+                    return
+                found = self._find(hold, sig, hold.shift[hold.back])
+                if found is None:
+                    hold.back_done = True
+                    return
+                hold.shift[i], hold.back = found, i
+
+    def _find(self, hold: _Hold, sig: np.ndarray, near: tuple[int, int]) -> tuple[int, int] | None:
+        """Where the hold's template is in ``sig``: ``near`` if it still matches there, else the best nearby."""
+        assert hold.template is not None and hold.rect is not None
+        if _rms_at(hold.template, hold.rect, sig, near, self.min_overlap) <= self.tolerance:
+            return near
+        return _search(hold.template, hold.rect, sig, near, self.search_x, self.search_y, self.min_overlap,
+                       self.tolerance)  # fmt: skip
+
+
+def _same_place(a: Box, b: Box) -> bool:
+    inter = a.intersection_area(b)
+    return inter > 0 and inter >= 0.5 * min(a.area, b.area)
+
+
+def _rms_at(
+    template: np.ndarray, rect: tuple[int, int, int, int], sig: np.ndarray, shift: tuple[int, int], min_overlap: float
+) -> float:
+    """RMS grey difference between the template and ``sig`` at ``rect`` + ``shift``, over the part in the picture."""
+    x1, y1, x2, y2 = rect
+    dx, dy = shift
+    h, w = sig.shape
+    ax1, ay1, ax2, ay2 = max(0, x1 + dx), max(0, y1 + dy), min(w, x2 + dx), min(h, y2 + dy)
+    if ax2 <= ax1 or ay2 <= ay1 or (ax2 - ax1) * (ay2 - ay1) < min_overlap * template.size:
+        return float("inf")
+    part = template[ay1 - y1 - dy : ay2 - y1 - dy, ax1 - x1 - dx : ax2 - x1 - dx]
+    diff = sig[ay1:ay2, ax1:ax2].astype(np.float32) - part
+    return float(np.sqrt(np.mean(diff * diff)))
+
+
+def _search(
+    template: np.ndarray,
+    rect: tuple[int, int, int, int],
+    sig: np.ndarray,
+    near: tuple[int, int],
+    rx: int,
+    ry: int,
+    min_overlap: float,
+    tolerance: float,
+) -> tuple[int, int] | None:
+    """Best shift around ``near``: sideways up to ``rx`` (a notification sliding in) or up/down up to ``ry``
+    (scrolling), a couple of px of the other direction each, counting only pixels inside the picture."""
+    best: tuple[float, int, tuple[int, int]] | None = None
+    for wx, wy in ((rx, 2), (2, ry)):
+        found = _search_window(template, rect, sig, near, wx, wy, min_overlap)
+        if found is not None and (best is None or found[:2] < best[:2]):
+            best = found
+    if best is None or np.sqrt(best[0]) > tolerance:
+        return None
+    return best[2]
+
+
+def _search_window(
+    template: np.ndarray,
+    rect: tuple[int, int, int, int],
+    sig: np.ndarray,
+    near: tuple[int, int],
+    rx: int,
+    ry: int,
+    min_overlap: float,
+) -> tuple[float, int, tuple[int, int]] | None:
+    """(mean squared difference, distance moved, shift) of the best match in ``near`` ± (rx, ry)."""
+    x1, y1, x2, y2 = rect
+    h, w = sig.shape
+    # the search window in signature pixels, padded with "outside" where it leaves the picture
+    wx1, wy1 = x1 + near[0] - rx, y1 + near[1] - ry
+    wx2, wy2 = x2 + near[0] + rx, y2 + near[1] + ry
+    cx1, cy1, cx2, cy2 = max(0, wx1), max(0, wy1), min(w, wx2), min(h, wy2)
+    if cx2 <= cx1 or cy2 <= cy1:
+        return None
+    window = np.zeros((wy2 - wy1, wx2 - wx1), np.float32)
+    valid = np.zeros_like(window)
+    window[cy1 - wy1 : cy2 - wy1, cx1 - wx1 : cx2 - wx1] = sig[cy1:cy2, cx1:cx2]
+    valid[cy1 - wy1 : cy2 - wy1, cx1 - wx1 : cx2 - wx1] = 1.0
+    ones = np.ones_like(template)
+    # sum over valid pixels of (I - T)^2 = sum I^2 - 2 sum I*T + sum V*T^2
+    s_ii = cv2.matchTemplate(window * window, ones, cv2.TM_CCORR)
+    s_it = cv2.matchTemplate(window, template, cv2.TM_CCORR)
+    s_tt = cv2.matchTemplate(valid, template * template, cv2.TM_CCORR)
+    count = cv2.matchTemplate(valid, ones, cv2.TM_CCORR)
+    mse = np.maximum(s_ii - 2.0 * s_it + s_tt, 0.0) / np.maximum(count, 1.0)
+    mse[count < min_overlap * template.size] = np.inf
+    best = float(mse.min())
+    if not np.isfinite(best):
+        return None
+    # the smallest move among (nearly) equally good ones: repeated lines look alike
+    ys, xs = np.mgrid[0 : mse.shape[0], 0 : mse.shape[1]]
+    distance = np.abs(xs - rx) + np.abs(ys - ry)
+    near_best = mse <= best * 1.1 + 4.0
+    pick = np.unravel_index(np.argmin(np.where(near_best, distance, np.iinfo(np.int32).max)), mse.shape)
+    return float(mse[pick]), int(distance[pick]), (near[0] + int(pick[1]) - rx, near[1] + int(pick[0]) - ry)
