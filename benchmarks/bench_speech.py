@@ -142,8 +142,11 @@ def live_mode(samples: list[SpokenSample], settings: ProtectionSettings, delay: 
     lock = threading.Lock()
     done = threading.Event()
 
+    found: set[SpeechRedaction] = set()  # the guard keeps a minute of verdicts; collect them as they come
+
     def watch() -> None:
         while not done.is_set():
+            found.update(guard.redactions(t0 - 1, time.monotonic() + 1))
             ruled = guard.ruled_until()
             now = time.monotonic()
             with lock:
@@ -151,9 +154,9 @@ def live_mode(samples: list[SpokenSample], settings: ProtectionSettings, delay: 
                     latencies.append(now - pending.pop(0))
             time.sleep(0.005)
 
+    t0 = time.monotonic() + 0.2
     watcher = threading.Thread(target=watch, daemon=True)
     watcher.start()
-    t0 = time.monotonic() + 0.2
     for i in range(0, len(stream.audio), BLOCK):
         chunk = stream.audio[i : i + BLOCK, None]
         end = t0 + (i + len(chunk)) / LIVE_RATE  # a sound card hands a block over once its last sample is in
@@ -169,7 +172,7 @@ def live_mode(samples: list[SpokenSample], settings: ProtectionSettings, delay: 
     watcher.join()
     unruled = len(pending)
     lat = np.array(latencies)
-    redactions = guard.redactions(t0 - 1, t0 + stream.duration + 1)
+    redactions = sorted(found | set(guard.redactions(t0 - 1, t0 + stream.duration + 1)), key=lambda r: r.t_from)
     failure = guard.failure
     stats = guard.stats
     guard.close()

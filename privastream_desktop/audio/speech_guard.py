@@ -47,7 +47,9 @@ if TYPE_CHECKING:
     from privastream_desktop.model_store import ModelStore
     from privastream_desktop.pii.recognizers import PiiKind
 
-DEFAULT_PAD_S = 0.2  # Whisper tiny.en word times: median error ~0.1 s, p90 ~0.3 s (benchmarks/bench_speech.py)
+# Whisper tiny.en word times vs the true segment edges on the spoken test set: |error| p90 0.27 s at word
+# starts, 0.20 s at ends (benchmarks/bench_speech.py); 0.25 s hid as many numbers as 0.35 s with less collateral.
+DEFAULT_PAD_S = 0.25
 
 _LABELS = {
     "national_id": "ID",
@@ -347,8 +349,8 @@ class StreamingSpeechGuard:
         *,
         delay_s: float = 2.0,
         hop_s: float = 0.3,
-        guard_s: float = 0.5,
-        context_s: float = 3.0,
+        guard_s: float = 0.4,
+        context_s: float = 1.5,
         max_window_s: float = 20.0,
         stall_s: float = 5.0,
         transcript_lines: int = 50,
@@ -515,7 +517,7 @@ class StreamingSpeechGuard:
         window_closed = closed and window_end >= last_end
         # Words are final once guard_s of audio follows them; all are when the utterance has ended.
         final_until = window_end if window_closed else max(window_end - self.guard_s, min(last_start, window_end))
-        self._rule(words, final_until, window_closed, now, skipped)
+        self._rule(words, final_until, window_closed, now, skipped, window_start)
         self._trim()
 
     def _window_start(self) -> float:
@@ -529,7 +531,13 @@ class StreamingSpeechGuard:
         return max(start, self._now() - self.max_window_s, self._t0)
 
     def _rule(
-        self, words: list[Word], final_until: float, closed: bool, now: float, extra: list[SpeechRedaction]
+        self,
+        words: list[Word],
+        final_until: float,
+        closed: bool,
+        now: float,
+        extra: list[SpeechRedaction],
+        window_start: float,
     ) -> None:
         final = [w.end <= final_until for w in words]
         nfinal = next((i for i, ok in enumerate(final) if not ok), len(words))
@@ -548,7 +556,7 @@ class StreamingSpeechGuard:
                 boundary = min(boundary, tail_start)
         # Spans made only of words that are not final yet are heard again in the next window.
         new.extend(r for r in find_redactions(words, self._finder, self.pad) if r.t_from + self.pad < final_until)
-        self._advance(boundary - self.pad, new, words[:nfinal])
+        self._advance(boundary - self.pad, new, words[:nfinal], window_start)
 
     def _provisional(self, tail: list[Word]) -> SpeechRedaction:
         from privastream_desktop.pii.recognizers import PiiKind
@@ -596,16 +604,22 @@ class StreamingSpeechGuard:
             i -= 1
         return i if i < n else None
 
-    def _advance(self, to: float, new: list[SpeechRedaction], final_words: list[Word] | None = None) -> None:
+    def _advance(
+        self,
+        to: float,
+        new: list[SpeechRedaction],
+        final_words: list[Word] | None = None,
+        window_start: float | None = None,
+    ) -> None:
         with self._lock:
             if new:
                 self._redactions = _merge(self._redactions + new)
             if to > self._ruled:
                 self._ruled = to
             if final_words:
-                # Re-heard words replace the earlier hearing of the same stretch.
-                cut = final_words[0].start - 0.05
-                self._heard = [w for w in self._heard if w.start < cut] + list(final_words)
+                # Re-heard words replace the earlier hearing of everything the window covered.
+                cut = window_start if window_start is not None else final_words[0].start
+                self._heard = [w for w in self._heard if w.end <= cut + 0.1] + list(final_words)
                 del self._heard[: max(0, len(self._heard) - self._heard_max)]
 
     def transcript(self) -> list[tuple[float, str]]:
