@@ -13,6 +13,7 @@ import time
 from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING
 
 import numpy as np
 import psutil
@@ -24,6 +25,9 @@ from privastream_desktop.redactor import Redactor
 from privastream_desktop.regions import ProtectedFrame, Region
 from privastream_desktop.sinks import FrameSink
 from privastream_desktop.sources import FrameSource, open_source
+
+if TYPE_CHECKING:
+    from privastream_desktop.audio.live_audio import LiveAudioPipeline
 
 PANIC_REASON = "PANIC is on"
 
@@ -99,8 +103,10 @@ class LivePipeline:
         sinks: Sequence[FrameSink] = (),
         store: ModelStore | None = None,
         deadline_grace_s: float = 0.02,
+        audio: LiveAudioPipeline | None = None,
     ) -> None:
         self.source = source
+        self.audio = audio  # speech: PANIC silences it too, and its redactions blur mouths here
         self.sinks = list(sinks)
         self.store = store or ModelStore()
         self.deadline_grace_s = deadline_grace_s
@@ -120,6 +126,8 @@ class LivePipeline:
     # -- control, from any thread ------------------------------------------------------------
     def set_panic(self, on: bool) -> None:
         (self._panic.set if on else self._panic.clear)()
+        if self.audio is not None:
+            self.audio.set_panic(on)
 
     @property
     def panic(self) -> bool:
@@ -180,6 +188,9 @@ class LivePipeline:
     def _emit(self, item: ProtectedFrame, on_frame: Callable[[LiveFrame], None] | None) -> None:
         if self._panic.is_set():
             item.fail_closed, item.reasons = True, [PANIC_REASON]
+        elif self.audio is not None:  # lips must not say what the audio bleeps
+            faces = item.regions + item.kept_visible
+            item.regions = item.regions + self.audio.mouth_regions(item.frame.t, 1.0 / (self.source.fps or 30.0), faces)
         protected = self._redactor.render(item)
         for sink in self.sinks:
             sink.send(protected)

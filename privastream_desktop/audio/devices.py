@@ -304,6 +304,7 @@ class MicSource:
         rate: int = RATE,
         block_s: float = BLOCK_S,
         max_queue_s: float = 2.0,
+        device_latency_s: float = 0.06,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.device = _resolve(device, "input")
@@ -321,7 +322,7 @@ class MicSource:
             try:
                 self._stream = sd.InputStream(
                     device=index, samplerate=rate, channels=1, dtype="float32",
-                    blocksize=self.block_frames, latency="low", callback=self._callback,
+                    blocksize=self.block_frames, latency=device_latency_s, callback=self._callback,
                 )  # fmt: skip
             except sd.PortAudioError as exc:
                 raise AudioDeviceError(f'The microphone "{self.name}" could not be opened: {exc}.') from None
@@ -381,10 +382,14 @@ class AudioOutput:
 
     ``write`` never blocks. Playback starts once ``buffer_s`` is queued, so
     blocks handed over on time are heard ``latency_s`` later: the caller
-    releases them that much early to be heard exactly on schedule. A buffer
-    that runs dry plays silence (``underruns``); one that grows past
-    ``buffer_s + max_extra_s`` (the two devices' clocks drift) drops its oldest
-    samples (``dropped_s``), so audio never slides out of sync with the video.
+    releases them that much early to be heard exactly on schedule. The
+    schedule is kept whatever happens, so audio never slides out of sync with
+    the video: a buffer that runs dry plays silence and the samples that were
+    due meanwhile are skipped when they come (``underruns``, ``dropped_s``);
+    one that grows past ``buffer_s + max_extra_s`` (the two devices' clocks
+    drift) drops its oldest samples. ``device_latency_s`` is generous on
+    purpose: the release is early by it anyway, and a deeper device buffer
+    survives a busy CPU without gaps.
     """
 
     def __init__(
@@ -392,8 +397,9 @@ class AudioOutput:
         device: AudioDevice | str | None = None,
         *,
         rate: int = RATE,
-        buffer_s: float = 0.04,
-        max_extra_s: float = 0.1,
+        buffer_s: float = 0.1,
+        max_extra_s: float = 0.06,
+        device_latency_s: float = 0.1,
     ) -> None:
         self.device = _resolve(device, "output")
         self.name = self.device.name
@@ -406,12 +412,19 @@ class AudioOutput:
         self._chunks: deque[np.ndarray] = deque()
         self._queued = 0
         self._playing = False
+        self._debt = 0  # frames played as silence while the buffer was dry; skipped when they arrive
         self._lock = threading.Lock()
         sd = _sd()
         with _server_target(self.device) as index:
             try:
                 self._stream = sd.OutputStream(
-                    device=index, samplerate=rate, channels=1, dtype="float32", latency="low", callback=self._callback
+                    device=index,
+                    samplerate=rate,
+                    channels=1,
+                    dtype="float32",
+                    blocksize=round(rate * 0.01),  # 10 ms callbacks: well inside the jitter buffer
+                    latency=device_latency_s,
+                    callback=self._callback,
                 )
             except sd.PortAudioError as exc:
                 raise AudioDeviceError(f'The audio output "{self.name}" could not be opened: {exc}.') from None
@@ -424,16 +437,26 @@ class AudioOutput:
         with self._lock:
             self._chunks.append(np.ascontiguousarray(mono, dtype=np.float32))
             self._queued += len(mono)
-            excess = self._queued - self.max_frames
-            while excess > 0 and self._chunks:
-                head = self._chunks[0]
-                cut = min(excess, len(head))
+            self._skip(self._debt)
+            self._skip(self._queued - self.max_frames)
+
+    def _skip(self, frames: int) -> None:
+        """Drop up to ``frames`` of the oldest queued samples (lock held)."""
+        frames = min(frames, self._queued)
+        if frames <= 0:
+            return
+        self._queued -= frames
+        self.dropped_s += frames / self.rate
+        if self._debt:
+            self._debt = max(0, self._debt - frames)
+        while frames > 0:
+            head = self._chunks[0]
+            cut = min(frames, len(head))
+            if cut == len(head):
+                self._chunks.popleft()
+            else:
                 self._chunks[0] = head[cut:]
-                if not len(self._chunks[0]):
-                    self._chunks.popleft()
-                self._queued -= cut
-                excess -= cut
-                self.dropped_s += cut / self.rate
+            frames -= cut
 
     @property
     def queued_s(self) -> float:
@@ -458,7 +481,8 @@ class AudioOutput:
                 self._queued -= take
             if self._playing and filled < frames:
                 self.underruns += 1
-                self._playing = False  # refill the jitter buffer before playing on
+                # the rest of this buffer goes out as silence; what should have filled it is late and is skipped
+                self._debt = min(self._debt + frames - filled, self.rate)
             self.frames_played += filled
         out[filled:] = 0.0
 
