@@ -37,6 +37,8 @@ class AppConfig:
     bleep_hz: float = 1000.0
     speech_pad_s: float = 0.25
     mouth_blur: bool = True
+    audio: bool = False  # route the microphone through PrivaStream to its virtual microphone (opt-in: it opens the mic)
+    microphone: str = ""  # input device name; "" = the system's default
     style: str = MaskStyle.BLUR.value
     strength: float = 0.8
     padding: float = 1.4
