@@ -18,6 +18,7 @@ from pathlib import Path
 
 import av
 import cv2
+import numpy as np
 import pytest
 
 from privastream_desktop import __version__
@@ -171,3 +172,45 @@ def test_bundle_resolves_its_own_libraries_and_carries_licences(bundle):
     bundled = (internal / "licenses" / "BUNDLED.txt").read_text()
     for dist in ("av", "numpy", "onnxruntime", "opencv-python-headless", "PySide6_Essentials", "pyvirtualcam", "scipy"):
         assert re.search(rf"^{re.escape(dist)} ", bundled, re.M | re.I), dist
+
+
+def test_frozen_audio_bleeps_a_spoken_number(run_frozen, tmp_path):
+    """Whisper (CTranslate2), the Silero VAD and the PII recognizers, all from inside the bundle."""
+    from privastream_desktop.audio.files import decode_audio, write_audio
+    from privastream_desktop.audio.speech_samples import espeak_available
+    from tests.audio.speech_helpers import changed_mask, covered, phone_clip
+
+    if not espeak_available():
+        pytest.skip("espeak-ng is not installed (scripts/setup.sh)")
+    clip = phone_clip(16000)
+    src, dst = tmp_path / "said.wav", tmp_path / "bleeped.wav"
+    write_audio(src, clip.audio, 16000)
+    result = run_frozen("audio", str(src), str(dst), timeout=180)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "Traceback" not in result.stderr
+    changed = changed_mask(decode_audio(src).samples, decode_audio(dst).samples, tol=1e-3)
+    ((_, a, b),) = clip.pii
+    assert covered(changed, 16000, a, b) > 0.9, "the spoken phone number must be bleeped"
+    assert covered(changed, 16000, clip.benign[0][0], a - 0.7) < 0.05, "speech before it stays as it was"
+
+
+def test_frozen_video_hides_an_email_on_screen(run_frozen, tmp_path):
+    """rapidocr's PP-OCR models and configs resolve inside the bundle, and the secret comes out unreadable."""
+    from privastream_desktop.screen_samples import render_screen, write_screen_clip
+
+    src, dst = tmp_path / "screen.mp4", tmp_path / "screen-private.mp4"
+    write_screen_clip(src, "dark_stream", seconds=1.0, fps=10)
+    result = run_frozen("video", str(src), str(dst), "--quiet", timeout=300)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "warning" not in result.stderr, result.stderr
+    truth = list(render_screen("dark_stream", seconds=1.0, fps=10))
+    with av.open(str(dst)) as container:
+        out = [f.to_ndarray(format="bgr24") for f in container.decode(video=0)]
+    assert len(out) == len(truth)
+    last, frame = truth[-1], out[-1]
+    pii = [t for t in last.truth if t.is_pii and t.visible > 0.9]
+    assert pii, "the sample screen shows some PII"
+    for item in pii:
+        x1, y1, x2, y2 = item.box
+        diff = np.abs(frame[y1:y2, x1:x2].astype(int) - last.image[y1:y2, x1:x2].astype(int)).mean()
+        assert diff > 8, f"{item.kind} left as it was (mean change {diff:.1f})"
