@@ -165,6 +165,13 @@ def live_mode(samples: list[SpokenSample], settings: ProtectionSettings, delay: 
         guard.feed(AudioBlock(t0 + i / LIVE_RATE, chunk, LIVE_RATE))
         with lock:
             pending.append(end)
+    # The microphone keeps going after the test set: a little more silence lets the last words be ruled on.
+    tail = np.zeros(int(1.5 * LIVE_RATE), np.float32)
+    for i in range(0, len(tail), BLOCK):
+        end = t0 + (len(stream.audio) + i + BLOCK) / LIVE_RATE
+        while (wait := end - time.monotonic()) > 0:
+            time.sleep(min(wait, 0.005))
+        guard.feed(AudioBlock(t0 + (len(stream.audio) + i) / LIVE_RATE, tail[i : i + BLOCK, None], LIVE_RATE))
     deadline = time.monotonic() + 10
     while pending and time.monotonic() < deadline:
         time.sleep(0.05)

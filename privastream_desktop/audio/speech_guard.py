@@ -274,6 +274,16 @@ def _numberish(word: str) -> bool:
     return any(c.isdigit() for c in w) or w in _NUMBER_WORDS
 
 
+_AT_NOT_EMAIL_TEXT = """look looking looked me us him her them it this that is was are am be been arrive arrived home
+work school least all once first last night we you they i"""
+_AT_NOT_EMAIL = frozenset(_AT_NOT_EMAIL_TEXT.split())
+
+
+def _not_mailbox(word: str) -> bool:
+    """The word before "at" cannot be an e-mail's user name ("look at", "3 to 1 at", "me at")."""
+    return _numberish(word) or _norm(word) in _AT_NOT_EMAIL
+
+
 def _address_start(word: str) -> bool:
     w = word.strip()
     return w[:1].isupper() or _norm(w) in {"north", "south", "east", "west", "old", "new"}
@@ -580,7 +590,7 @@ class StreamingSpeechGuard:
         for i, w in enumerate(seq):
             if _numberish(w.text):
                 risky[i] = True
-            elif _connector(w.text):
+            elif _connector(w.text) and not (_norm(w.text) == "at" and i > 0 and _not_mailbox(seq[i - 1].text)):
                 for j in (i - 1, i, i + 1):  # "jane" in "jane dot doe", "gmail" in "at gmail"
                     if 0 <= j < len(seq):
                         risky[j] = True
