@@ -286,8 +286,8 @@ class _SpeechTrack:
         samples = frame_samples(frame)
         block = AudioBlock(float(frame.time), samples, frame.sample_rate)
         near = [r for r in self.redactions if r.overlaps(block.t - 0.05, block.end + 0.05)]
-        hidden = self._redactor.apply(block, near)
-        return samples_frame(hidden.samples, frame)
+        hidden = self._redactor.apply(block, near)  # also learns the speech level from untouched audio
+        return samples_frame(hidden.samples, frame) if near else frame
 
 
 def preview_frames(
