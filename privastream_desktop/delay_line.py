@@ -22,14 +22,15 @@ Two clocks drive release:
   crashed, the frame fails closed. Lanes keep their stride in live mode too,
   so detection never starves the capture and preview threads.
 
-Slow lanes (OCR: hundreds of ms a look) set their own ``realtime_stale_frames``:
-a look is allowed to be that old (seconds, not frames) before its frames fail
-closed, so a slow but working detector rules with its newest finished look while
-a crashed or stuck one still hides everything. They are never waited on at
-release (nothing useful finishes within a frame's grace), and ``duty`` caps the
-share of one core they take in live mode, so the face lane keeps its pace.
-A tracker that needs the pixels of every frame (not only keyframes) gets them
-through ``observe(frame)``.
+Slow lanes (OCR: 0.1-5 s a look) rule differently in live mode. Their tracker
+checks every frame's pixels against what the last look found (``observe``), so
+the age of that look is not what makes a frame unsafe; a detector that stopped
+working is. Such a lane (``stuck_after_s`` set) rules with its newest finished
+look whatever its age, and fails its frames closed when it crashed, has not
+finished a first look, or has been running one look for longer than
+``stuck_after_s``. It is never waited on at release (nothing it does finishes
+within a frame's grace), and ``duty`` keeps it to a share of one core (it rests
+after each look, at most ``max_rest_s``) so the face lane keeps its pace.
 
 Fail closed means the frame is marked and the redactor hides all of it.
 """
@@ -62,17 +63,20 @@ class DetectorLane:
         *,
         stride: int = 1,
         workers: int = 1,
-        realtime_stale_frames: int | None = None,
+        stuck_after_s: float | None = None,
         duty: float = 1.0,
+        max_rest_s: float = 1.0,
     ) -> None:
         self.detector = detector
         self.tracker = tracker
         self.stride = max(1, stride)
         self.workers = max(1, workers)
-        self.realtime_stale_frames = realtime_stale_frames  # None: the delay line's max_stale_frames
+        self.stuck_after_s = stuck_after_s  # set: a slow lane (see the module docstring)
         self.duty = min(1.0, max(0.05, duty))
-        self._observe = getattr(tracker, "observe", None)
+        self.max_rest_s = max_rest_s
+        self._observe = getattr(tracker, "observe", None)  # trackers that need every frame's pixels
         self._last_run: tuple[float, float] | None = None  # (start, end) of the newest finished look
+        self._running_since: float | None = None
         self.name = f"{detector.kind.value} detector"
         # Several workers let one slow model use both cores (onnxruntime sessions
         # accept concurrent runs); results are still folded in frame order.
@@ -93,7 +97,7 @@ class DetectorLane:
             return index % self.stride == 0
         if self.duty < 1.0 and self._last_run is not None:
             start, end = self._last_run  # rest (1/duty - 1) times as long as the last look took
-            if time.monotonic() < end + (end - start) * (1.0 / self.duty - 1.0):
+            if time.monotonic() < end + min(self.max_rest_s, (end - start) * (1.0 / self.duty - 1.0)):
                 return False
         return not self.busy and (not self._keyframes or index - self._keyframes[-1] >= self.stride)
 
@@ -106,11 +110,11 @@ class DetectorLane:
         self._keyframes.append(frame.index)
 
     def _detect(self, image: np.ndarray) -> list[Region]:
-        started = time.monotonic()
+        self._running_since = started = time.monotonic()
         try:
             return self.detector.detect(image)
         finally:
-            self._last_run = (started, time.monotonic())
+            self._last_run, self._running_since = (started, time.monotonic()), None
 
     def fold(self, until: int | None = None, timeout: float | None = None, *, stall_on_timeout: bool) -> None:
         """Feed finished detections to the tracker, in frame order.
@@ -159,7 +163,11 @@ class DetectorLane:
             keyframe, failure = self._last_folded
         if failure is not None:
             return _FAILED, failure
-        if max_stale_frames is not None and index - keyframe > max_stale_frames:
+        if max_stale_frames is not None and self.stuck_after_s is not None:
+            running = self._running_since
+            if running is not None and time.monotonic() - running > self.stuck_after_s:
+                return _FAILED, f"{self.name} is stuck (one look has run for over {self.stuck_after_s:g} s)"
+        elif max_stale_frames is not None and index - keyframe > max_stale_frames:
             return _FAILED, f"{self.name} fell behind"
         return _OK, ""
 
@@ -249,7 +257,7 @@ class PrivacyDelayLine:
         grace_ends = time.monotonic() + self.deadline_grace_s  # one budget per frame, shared by all lanes
         for lane in self.lanes:
             if self.realtime:
-                wait = 0.0 if lane.realtime_stale_frames is not None else max(0.0, grace_ends - time.monotonic())
+                wait = 0.0 if lane.stuck_after_s is not None else max(0.0, grace_ends - time.monotonic())
                 lane.fold(frame.index, wait, stall_on_timeout=False)
             else:
                 lane.fold(horizon, self.job_timeout_s, stall_on_timeout=True)
@@ -257,8 +265,8 @@ class PrivacyDelayLine:
         regions: list[Region] = []
         kept: list[Region] = []
         reasons: list[str] = []
+        stale = self.max_stale_frames if self.realtime else None
         for lane in self.lanes:
-            stale = (lane.realtime_stale_frames or self.max_stale_frames) if self.realtime else None
             state, reason = lane.ruling(frame.index, stale)
             if state != _OK:
                 reasons.append(reason)

@@ -47,13 +47,15 @@ class ProtectionSettings:
     whitelist: Whitelist | None = None  # enrolled people who stay visible; None: blur every face
     identify_every: int = 2  # describe faces on every n-th look (an embedding costs ~60 ms per face)
     # On-screen text PII (detectors/text.py, text_tracking.py). OCR looks every text_interval_s and reads
-    # only what changed since its last look; live it may fall up to text_max_stale_s behind before frames
-    # fail closed, and takes at most text_live_duty of one core so the face lane keeps 30 fps.
+    # only what changed since its last look. Live, a look may take as long as it needs (holds are checked on
+    # every frame's pixels), but one running over text_stuck_s fails frames closed; OCR rests after each
+    # look so it takes about text_live_duty of one core (the face lane keeps 30 fps).
     text: bool = True
     pii_kinds: frozenset[PiiKind] | None = None  # None: every kind
     sensitive_terms: tuple[str, ...] = ()  # the user's own (real name, home town...), for text and speech
     text_interval_s: float = 0.33
-    text_max_stale_s: float = 4.0
+    text_stuck_s: float = 8.0
+    text_live_budget_s: float = 0.4  # live: OCR per look; small changed areas first, the rest next look
     text_live_duty: float = 0.5
     # Spoken PII (audio/): bleep, mute or muffle what is said, padded by the measured Whisper timestamp
     # error; mouth_blur hides the lips of every face while it is said.
@@ -126,10 +128,15 @@ def build_lanes(
 
         stride = text_stride(settings, fps)
         text = TextPiiDetector(
-            store, kinds=settings.pii_kinds, terms=settings.sensitive_terms, threads=settings.threads_per_detector
+            store,
+            kinds=settings.pii_kinds,
+            terms=settings.sensitive_terms,
+            threads=settings.threads_per_detector,
+            budget_s=settings.text_live_budget_s if live else None,
         )
+        # pixels kept for the frames a look may still rule on: the delay (up to 3 s) and a little more
         holds = TextRegionHold(
-            bridge_frames=max(2 * stride, round(fps)), max_frames=round((settings.text_max_stale_s + 4.0) * fps)
+            bridge_frames=max(2 * stride, round(fps)), grace_frames=round(0.5 * fps), max_frames=round(5.0 * fps)
         )
         lanes.append(
             DetectorLane(
@@ -137,7 +144,7 @@ def build_lanes(
                 holds,  # type: ignore[arg-type]
                 stride=stride,
                 workers=1,  # the detector remembers what it read: one look at a time, in order
-                realtime_stale_frames=max(1, round(settings.text_max_stale_s * fps)),
+                stuck_after_s=settings.text_stuck_s,
                 duty=settings.text_live_duty if live else 1.0,
             )
         )

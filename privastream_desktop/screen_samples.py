@@ -482,11 +482,18 @@ def render_screen(
     fps: int = 30,
     seconds: float = 10.0,
     seed: int = 0,
+    lead_in: float = 0.0,
+    tail: float = 0.0,
 ) -> Iterator[ScreenFrame]:
-    """Frames of ``scene`` with their text truth."""
+    """Frames of ``scene`` with their text truth.
+
+    ``lead_in`` seconds of the first picture come before the scene starts moving and ``tail`` seconds of
+    the last one after it ends (a live benchmark lets the pipeline start up and finish on them).
+    """
     screen = _Screen(scene, width, height, seconds, seed)
-    for index in range(round(seconds * fps)):
-        canvas = screen.draw(index / fps)
+    for index in range(round((lead_in + seconds + tail) * fps)):
+        t = min(max(0.0, index / fps - lead_in), (round(seconds * fps) - 1) / fps)
+        canvas = screen.draw(t)
         image = np.asarray(canvas.image)[:, :, ::-1].copy()  # RGB -> BGR
         yield ScreenFrame(index, image, canvas.truth())
 
@@ -501,6 +508,8 @@ def write_screen_clip(
     fps: int = 30,
     seed: int = 0,
     crf: int = 18,
+    lead_in: float = 0.0,
+    tail: float = 0.0,
 ) -> Path:
     """Write ``scene`` as H.264 mp4 (no audio), complete under its final name only when done."""
     out = Path(path)
@@ -510,7 +519,10 @@ def write_screen_clip(
         with av.open(str(tmp), "w", format="mp4") as container:
             video = container.add_stream("libx264", rate=fps, options={"preset": "veryfast", "crf": str(crf)})
             video.width, video.height, video.pix_fmt = width, height, "yuv420p"
-            for frame in render_screen(scene, width=width, height=height, fps=fps, seconds=seconds, seed=seed):
+            frames = render_screen(
+                scene, width=width, height=height, fps=fps, seconds=seconds, seed=seed, lead_in=lead_in, tail=tail
+            )
+            for frame in frames:
                 vframe = av.VideoFrame.from_ndarray(frame.image, format="bgr24")
                 vframe.pts, vframe.time_base = frame.index, Fraction(1, fps)
                 container.mux(video.encode(vframe))

@@ -566,6 +566,21 @@ def find_scroll(ref: np.ndarray, cur: np.ndarray, max_shift: int) -> tuple[int, 
     return shift, todo
 
 
+def _bands(rect: Rect, tall: int = 256, step: int = 192, overlap: int = 32) -> list[Rect]:
+    """A tall rectangle as overlapping horizontal bands, so a budgeted look can read part of it."""
+    x1, y1, x2, y2 = rect
+    if y2 - y1 <= tall:
+        return [rect]
+    out = []
+    top = y1
+    while True:
+        bottom = min(y2, top + step + overlap)
+        out.append((x1, top, x2, bottom))
+        if bottom >= y2:
+            return out
+        top += step
+
+
 def _runs(mask: np.ndarray) -> list[tuple[int, int]]:
     padded = np.concatenate([[False], mask, [False]]).astype(np.int8)
     edges = np.flatnonzero(np.diff(padded))
@@ -587,6 +602,7 @@ class OcrStats:
     seconds: float = 0.0  # inside OCR
     pixels: int = 0  # pixels read by OCR
     lines: int = 0  # lines known after the last call
+    pending: int = 0  # areas left for the next look (live budget)
     per_call: list[float] = field(default_factory=list)  # seconds of OCR per detect() call
 
 
@@ -605,8 +621,13 @@ class TextPiiDetector:
         threads: int = 1,
         recognizer: object | None = None,
         engine: OcrEngine | None = None,
+        budget_s: float | None = None,
     ) -> None:
         self._ocr = engine or shared_engine(store, threads)
+        # Live: stop a look after this much OCR and leave the rest for the next one, small areas first,
+        # so a notification is read within a look or two even while a whole new screen is being read.
+        self.budget_s = budget_s
+        self._dirty: list[Rect] = []  # changed areas a budgeted look had no time for
         kinds_key = None if kinds is None else frozenset(kinds)
         self._recognizer = recognizer or shared_recognizer(kinds_key, tuple(t for t in terms if t.strip()))
         self._reference: np.ndarray | None = None  # 1/4 grey of what the known lines were read from
@@ -622,7 +643,7 @@ class TextPiiDetector:
 
     def reset(self) -> None:
         """Forget what was read: the next call reads the whole frame."""
-        self._reference, self._grey, self._lines = None, None, []
+        self._reference, self._grey, self._lines, self._dirty = None, None, [], []
 
     def detect(self, image: np.ndarray) -> list[Region]:
         self.read(image)
@@ -637,11 +658,10 @@ class TextPiiDetector:
         spent = 0.0
         if self._reference is None or self._reference.shape != current.shape or self._grey is None:
             self._lines = []
-            seconds, _ = self._read_rect(image, (0, 0, width, height))
-            spent += seconds
-            self._reference, self._grey = current, grey
+            rects = [(0, 0, width, height)]
+            self._reference, self._grey, self._dirty = current, grey, []
         else:
-            wanted: list[Rect] = []
+            wanted: list[Rect] = list(self._dirty)
             for patch in changed_rects(self._reference, current, width, height):
                 strips = self._follow_scroll(_grow(patch, 2 * _PAD, width, height), grey)
                 wanted.extend(strips if strips is not None else [_grow(patch, _PAD, width, height)])
@@ -650,11 +670,19 @@ class TextPiiDetector:
                 self._grey[y1:y2, x1:x2] = grey[y1:y2, x1:x2]
                 sx1, sy1, sx2, sy2 = x1 // _SCALE, y1 // _SCALE, -(-x2 // _SCALE), -(-y2 // _SCALE)
                 self._reference[sy1:sy2, sx1:sx2] = current[sy1:sy2, sx1:sx2]
-            for rect in self._rects_to_read(wanted, width, height):
-                seconds, _ = self._read_rect(image, rect)
-                spent += seconds
+            rects = self._rects_to_read(wanted, width, height)
+        if self.budget_s is not None:
+            rects = sorted((band for r in rects for band in _bands(r)), key=_area)
+        self._dirty = []
+        for rect in rects:
+            if self.budget_s is not None and spent >= self.budget_s:
+                self._dirty.append(rect)  # next look
+                continue
+            seconds, _ = self._read_rect(image, rect)
+            spent += seconds
         self.stats.per_call.append(spent)
         self.stats.lines = len(self._lines)
+        self.stats.pending = len(self._dirty)
 
     def _follow_scroll(self, region: Rect, grey: np.ndarray) -> list[Rect] | None:
         """If ``region`` scrolled, move its known lines with it and return only the strips left to read."""
