@@ -169,6 +169,8 @@ def _portaudio_devices(kind: str, platform: str = sys.platform) -> list[AudioDev
             name = device["name"].strip()
             if device[channels_key] <= 0 or _ALSA_NOISE.match(name) or name in _WINDOWS_ALIASES:
                 continue
+            if name in (_PULSE_PORTAUDIO_NAME, "pipewire"):
+                continue  # routes to a sound server, which was not answering (else its own list is used)
             found.append(
                 AudioDevice(
                     name=name,

@@ -129,6 +129,19 @@ class PacedBlockSource:
         pass
 
 
+class NullAudioSink:
+    """Drops what it is given: the pipeline still meters, guards and transcribes when there is no virtual mic."""
+
+    name = "none"
+    latency_s = 0.0
+
+    def write(self, block: AudioBlock) -> None:
+        pass
+
+    def close(self) -> None:
+        pass
+
+
 class CollectingSink:
     """Keeps what it is given (with the time it arrived): tests and benchmarks without a sound device."""
 
@@ -336,13 +349,6 @@ class LiveAudioPipeline:
             pending, self._pending = self._pending, {}
         if not pending:
             return
-        if "delay_s" in pending:
-            self._delay_s = float(pending["delay_s"])  # type: ignore[arg-type]
-        if "mode" in pending or "bleep_hz" in pending:
-            self._redactor = AudioRedactor(
-                str(pending.get("mode", self._redactor.mode)),
-                float(pending.get("bleep_hz", self._redactor.bleep_hz)),  # type: ignore[arg-type]
-            )
         if "guard" in pending:
             old, self._guard = self._guard, pending["guard"]  # type: ignore[assignment]
             self._guard_error = None
@@ -350,6 +356,15 @@ class LiveAudioPipeline:
                 self._stats.speech_protection = self._guard is not None
             if old is not None:
                 old.close()
+        if "delay_s" in pending:
+            self._delay_s = float(pending["delay_s"])  # type: ignore[arg-type]
+            if self._guard is not None and hasattr(self._guard, "delay_s"):
+                self._guard.delay_s = self._delay_s  # its deadline for risky tails follows the delay
+        if "mode" in pending or "bleep_hz" in pending:
+            self._redactor = AudioRedactor(
+                str(pending.get("mode", self._redactor.mode)),
+                float(pending.get("bleep_hz", self._redactor.bleep_hz)),  # type: ignore[arg-type]
+            )
 
     def _release_at(self, block: AudioBlock) -> float:
         return block.t + self._delay_s - self.sink.latency_s
@@ -454,6 +469,7 @@ __all__ = [
     "BlockSource",
     "CollectingSink",
     "LiveAudioPipeline",
+    "NullAudioSink",
     "PacedBlockSource",
     "SpeechGuardLike",
 ]

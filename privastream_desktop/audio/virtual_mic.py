@@ -33,6 +33,8 @@ SINK_NAME = "privastream_mic_sink"
 SOURCE_NAME = "privastream_mic"
 SINK_DESCRIPTION = "PrivaStream mic feed (internal)"
 RATE = 48000
+# Capture devices that carry a loopback driver's output (ours on Windows / macOS): never offered as the microphone.
+LOOPBACK_INPUTS = ("CABLE Output", "BlackHole")
 _PID_PROPERTY = "privastream.pid"
 _PACTL_TIMEOUT_S = 10.0
 
@@ -283,6 +285,7 @@ class VirtualMicrophone:
 
 
 __all__ = [
+    "LOOPBACK_INPUTS",
     "MIC_NAME",
     "SINK_NAME",
     "SOURCE_NAME",

@@ -30,11 +30,14 @@ from PySide6.QtWidgets import (
 )
 
 from privastream_desktop import __version__
+from privastream_desktop.audio.live_audio import AudioStats
+from privastream_desktop.audio.virtual_mic import LOOPBACK_INPUTS, VirtualMicrophone, VirtualMicUnavailable
 from privastream_desktop.config import PRESETS, AppConfig, apply_preset, save_config
 from privastream_desktop.live import PANIC_REASON, LiveFrame, LiveStats
 from privastream_desktop.redactor import MaskStyle
 from privastream_desktop.resources import data_dir
 from privastream_desktop.sources import list_cameras
+from privastream_desktop.ui.audio_panel import SPEECH_DELAY_HINT_S, AudioPanel
 from privastream_desktop.ui.export import ExportDialog, ExportQueue, ExportRequest
 from privastream_desktop.ui.hotkey import GlobalHotkey
 from privastream_desktop.ui.people import PeoplePanel
@@ -71,6 +74,7 @@ class MainWindow(QMainWindow):
         self.use_global_hotkey = global_hotkey
         self.worker: PipelineWorker | None = None
         self.export_queue: ExportQueue | None = None
+        self.virtual_mic: VirtualMicrophone | None = None  # made on the first start with audio, kept until exit
         self.thread: QThread | None = None
         self.last_frame: LiveFrame | None = None
         self.last_stats: LiveStats | None = None
@@ -163,13 +167,16 @@ class MainWindow(QMainWindow):
         self.faces_check = QCheckBox("Faces")
         self.plates_check = QCheckBox("Licence plates")
         self.text_check = QCheckBox("On-screen text (not available yet)")
-        self.speech_check = QCheckBox("Speech (not available yet)")
-        for box in (self.text_check, self.speech_check):
+        for box in (self.text_check,):
             box.setEnabled(False)
             box.setToolTip("This protection is not built yet; nothing is hidden for it.")
-        for box in (self.faces_check, self.plates_check, self.text_check, self.speech_check):
+        for box in (self.faces_check, self.plates_check, self.text_check):
             hide.addWidget(box)
         side.addWidget(hide_box)
+
+        self.audio_panel = AudioPanel(hide_inputs=LOOPBACK_INPUTS)  # speech is hidden here, with the microphone
+        self.audio_panel.changed.connect(self._on_control_changed)
+        side.addWidget(self.audio_panel)
 
         self.people = PeoplePanel(self.whitelist, self._latest_raw_frame)
         if self.whitelist_problem:
@@ -284,6 +291,7 @@ class MainWindow(QMainWindow):
         self.delay_label.setText(f"{config.delay_s:.1f} s")
         self.preview.show_overlays = config.show_overlays
         self._update_source_controls()
+        self.audio_panel.select(config.audio, config.microphone, config.speech, config.speech_mode)
 
     def _update_source_controls(self) -> None:
         """Resolution and frame rate are requests to a camera; a file plays at its own."""
@@ -308,6 +316,10 @@ class MainWindow(QMainWindow):
             delay_s=self.delay_slider.value() / 10,
             virtual_camera=self.vcam_check.isChecked(),
             show_overlays=self.overlay_check.isChecked(),
+            audio=self.audio_panel.audio_on,
+            microphone=self.audio_panel.microphone,
+            speech=self.audio_panel.speech,
+            speech_mode=self.audio_panel.mode,
         )
 
     @Slot()
@@ -319,7 +331,7 @@ class MainWindow(QMainWindow):
         self._update_source_controls()
         if self.worker is None:
             return
-        restart_keys = ("source", "width", "height", "fps", "virtual_camera")
+        restart_keys = ("source", "width", "height", "fps", "virtual_camera", "audio", "microphone", "speech")
         if any(getattr(previous, k) != getattr(self.config, k) for k in restart_keys):
             self.restart()
         else:
@@ -356,13 +368,19 @@ class MainWindow(QMainWindow):
             return
         self.error = ""
         self.thread = QThread(self)
-        self.worker = PipelineWorker(self.config, vcam_backend=self.vcam_backend, whitelist=self.whitelist)
+        audio_output = self._virtual_microphone() if self.config.audio else None
+        self.worker = PipelineWorker(
+            self.config, vcam_backend=self.vcam_backend, whitelist=self.whitelist, audio_output=audio_output
+        )
         self.worker.moveToThread(self.thread)
         self.thread.started.connect(self.worker.run)
         self.worker.frame_ready.connect(self._on_frame_ready)
         self.worker.stats_ready.connect(self._on_stats)
         self.worker.virtual_camera_status.connect(self._on_vcam_status)
         self.worker.failed.connect(self._on_failed)
+        self.worker.audio_stats.connect(self._on_audio_stats)
+        self.worker.audio_problem.connect(self._on_audio_problem)
+        self.worker.transcript_ready.connect(self._on_transcript)
         self.worker.finished.connect(self._on_worker_finished)
         self.thread.start()
         self.worker.set_panic(self.panic_button.isChecked())
@@ -381,6 +399,7 @@ class MainWindow(QMainWindow):
         self.start_button.setText("Start")
         self.status_label.setText("Stopped")
         self.preview.clear()
+        self.audio_panel.show_stats(None)
 
     def restart(self) -> None:
         self.stop()
@@ -433,6 +452,29 @@ class MainWindow(QMainWindow):
             self.vcam_label.setStyleSheet("background: #fff4ce; color: #3b2f00; padding: 6px;")
             self.vcam_status.setText("virtual camera: not available (how to get one: see the panel)")
 
+    def _virtual_microphone(self) -> str | None:
+        """Where the voice goes: the virtual microphone's device, made once and kept (OBS holds on to it)."""
+        if self.virtual_mic is None or not self.virtual_mic.exists:
+            try:
+                self.virtual_mic = VirtualMicrophone.create()
+            except VirtualMicUnavailable as exc:
+                self.audio_panel.show_output(False, str(exc))
+                return None
+        self.audio_panel.show_output(True, self.virtual_mic.name)
+        return self.virtual_mic.output_device
+
+    @Slot(object)
+    def _on_audio_stats(self, stats: AudioStats) -> None:
+        self.audio_panel.show_stats(stats, speech_delay_ok=self.config.delay_s >= SPEECH_DELAY_HINT_S)
+
+    @Slot(str)
+    def _on_audio_problem(self, message: str) -> None:
+        self.audio_panel.show_problem(message)
+
+    @Slot(object)
+    def _on_transcript(self, lines: list) -> None:
+        self.audio_panel.show_transcript(lines)
+
     @Slot(str)
     def _on_failed(self, message: str) -> None:
         self.error = message
@@ -469,6 +511,8 @@ class MainWindow(QMainWindow):
     # -- closing ---------------------------------------------------------------------------------
     def closeEvent(self, event: QCloseEvent) -> None:
         self.stop()
+        if self.virtual_mic is not None:
+            self.virtual_mic.close()  # the "PrivaStream Microphone" goes away with the app
         self.hotkey.stop()
         if self.export_queue is not None:
             self.export_queue.shutdown()  # cancels what is running: no half files are left behind

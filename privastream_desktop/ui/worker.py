@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import threading
 import time
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Signal, Slot
 
@@ -21,6 +22,9 @@ from privastream_desktop.sinks import FrameSink, VirtualCameraSink, VirtualCamer
 from privastream_desktop.sources import SourceError
 from privastream_desktop.whitelist import Whitelist
 
+if TYPE_CHECKING:
+    from privastream_desktop.audio.live_audio import LiveAudioPipeline
+
 
 class PipelineWorker(QObject):
     frame_ready = Signal()
@@ -28,10 +32,22 @@ class PipelineWorker(QObject):
     virtual_camera_status = Signal(bool, str)  # (running, device name or hint)
     failed = Signal(str)
     finished = Signal()
+    audio_stats = Signal(object)  # AudioStats
+    audio_problem = Signal(str)  # the voice is not going through (no microphone, no speech model): why
+    transcript_ready = Signal(object)  # [(t, redacted line)], the whole recent list; memory only
 
-    def __init__(self, config: AppConfig, *, vcam_backend: str | None = None, whitelist: Whitelist | None = None):
+    def __init__(
+        self,
+        config: AppConfig,
+        *,
+        vcam_backend: str | None = None,
+        whitelist: Whitelist | None = None,
+        audio_output: str | None = None,
+    ):
         super().__init__()
         self.config = config
+        self.audio_output = audio_output  # the virtual microphone's playback side; None: there is none
+        self.audio: LiveAudioPipeline | None = None
         self.whitelist = whitelist
         self.vcam_backend = vcam_backend
         self.pipeline: LivePipeline | None = None
@@ -55,8 +71,13 @@ class PipelineWorker(QObject):
                     self.virtual_camera_status.emit(True, sinks[-1].name)
                 except VirtualCameraUnavailable as exc:
                     self.virtual_camera_status.emit(False, str(exc))
+            self.audio = self._start_audio()
             self.pipeline = LivePipeline(
-                source, self.config.protection(self.whitelist), delay_s=self.config.delay_s, sinks=sinks
+                source,
+                self.config.protection(self.whitelist),
+                delay_s=self.config.delay_s,
+                sinks=sinks,
+                audio=self.audio,
             )
             self.pipeline.set_panic(self._panic)
             self.pipeline.run(self._stop, self._on_frame)
@@ -65,11 +86,49 @@ class PipelineWorker(QObject):
         except Exception as exc:  # the GUI must learn of any crash, and the output is gone with it
             self.failed.emit(f"the pipeline stopped: {type(exc).__name__}: {exc}")
         finally:
+            if self.audio is not None:
+                self.audio.close()
             for sink in sinks:
                 sink.close()
             if source is not None:
                 source.close()
             self.finished.emit()
+
+    def _start_audio(self) -> LiveAudioPipeline | None:
+        """Microphone → speech guard → the same delay → virtual microphone, in its own thread; None when off.
+
+        Fail closed: when speech protection is on but its models cannot load, no voice goes out at all.
+        """
+        c = self.config
+        if not c.audio:
+            return None
+        from privastream_desktop.audio.devices import AudioDeviceError, AudioOutput, MicSource
+        from privastream_desktop.audio.live_audio import LiveAudioPipeline, NullAudioSink
+
+        opened: list = []
+        try:  # the models first (seconds): a microphone opened before would overflow meanwhile
+            guard = None
+            if c.speech:
+                from privastream_desktop.audio.speech_guard import StreamingSpeechGuard
+
+                guard = StreamingSpeechGuard(c.protection(self.whitelist), delay_s=c.delay_s)
+                opened.append(guard)
+            out = AudioOutput(self.audio_output) if self.audio_output else NullAudioSink()
+            opened.append(out)
+            mic = MicSource(c.microphone or None)
+            opened.append(mic)
+        except (AudioDeviceError, ModelError) as exc:
+            for thing in reversed(opened):
+                thing.close()
+            self.audio_problem.emit(str(exc))
+            return None
+        audio = LiveAudioPipeline(
+            mic, out, guard=guard, delay_s=c.delay_s, mode=c.speech_mode, bleep_hz=c.bleep_hz,
+            mouth_blur=c.mouth_blur, on_transcript=self.transcript_ready.emit,
+        )  # fmt: skip
+        audio.set_panic(self._panic)
+        audio.start()
+        return audio
 
     def stop(self) -> None:
         self._stop.set()
@@ -78,11 +137,17 @@ class PipelineWorker(QObject):
         self.config = config
         if self.pipeline is not None:
             self.pipeline.update(config.protection(self.whitelist), config.delay_s)
+        if self.audio is not None:
+            self.audio.update(
+                delay_s=config.delay_s, mode=config.speech_mode, bleep_hz=config.bleep_hz, mouth_blur=config.mouth_blur
+            )
 
     def set_panic(self, on: bool) -> None:
         self._panic = on  # remembered for a pipeline still being built
         if self.pipeline is not None:
             self.pipeline.set_panic(on)
+        if self.audio is not None:
+            self.audio.set_panic(on)
 
     def take_frame(self) -> LiveFrame | None:
         """Called by the GUI thread when it paints; frees the worker to hand over the next frame."""
@@ -102,3 +167,5 @@ class PipelineWorker(QObject):
         if now - self._last_stats > 0.5 and self.pipeline is not None:
             self._last_stats = now
             self.stats_ready.emit(self.pipeline.stats())
+            if self.audio is not None:
+                self.audio_stats.emit(self.audio.stats())
