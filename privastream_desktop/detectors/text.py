@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import re
 import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
@@ -204,11 +205,11 @@ class TextBlock:
     where: list[tuple[int, int] | None]
 
 
-def group_blocks(lines: Sequence[OcrLine]) -> list[TextBlock]:
-    """Rows (lines on one baseline, close together) joined by spaces, stacked rows joined by newlines.
+def group_blocks(lines: Sequence[OcrLine]) -> list[list[list[int]]]:
+    """Lines grouped into rows (one baseline, close together, left to right) and rows into blocks.
 
-    An address over two lines or a seed phrase in a grid is only PII as a whole; unrelated panels
-    side by side stay apart because rows need a small horizontal gap and blocks a vertical overlap.
+    Returns blocks, top to bottom, each a list of rows, each a list of line indices. Unrelated
+    panels side by side stay apart: rows need a small horizontal gap, stacked rows an overlap.
     """
     order = sorted(range(len(lines)), key=lambda i: (lines[i].box.y1, lines[i].box.x1))
     rows: list[list[int]] = []
@@ -250,22 +251,41 @@ def group_blocks(lines: Sequence[OcrLine]) -> list[TextBlock]:
                 break
         else:
             blocks.append([row])
-    out = []
-    for block in blocks:
-        text: list[str] = []
-        where: list[tuple[int, int] | None] = []
-        for r, row in enumerate(block):
-            if r:
-                text.append("\n")
+    return blocks
+
+
+def block_text(lines: Sequence[OcrLine], rows: Sequence[Sequence[int]]) -> TextBlock:
+    """The text of some rows: lines of a row joined by spaces, rows by newlines, with where each character is."""
+    text: list[str] = []
+    where: list[tuple[int, int] | None] = []
+    for r, row in enumerate(rows):
+        if r:
+            text.append("\n")
+            where.append(None)
+        for k, j in enumerate(row):
+            if k:
+                text.append(" ")
                 where.append(None)
-            for k, j in enumerate(row):
-                if k:
-                    text.append(" ")
-                    where.append(None)
-                text.append(lines[j].text)
-                where.extend((j, c) for c in range(len(lines[j].text)))
-        out.append(TextBlock("".join(text), where))
-    return out
+            text.append(lines[j].text)
+            where.extend((j, c) for c in range(len(lines[j].text)))
+    return TextBlock("".join(text), where)
+
+
+_WORD = re.compile(r"[A-Za-z]+")
+
+
+@functools.cache
+def _bip39() -> frozenset[str]:
+    from mnemonic import Mnemonic
+
+    return frozenset(Mnemonic("english").wordlist)
+
+
+def seed_like(text: str) -> bool:
+    """A block that is mostly BIP-39 words: a wrapped recovery phrase, not a chat that uses common words."""
+    words = [w.lower() for w in _WORD.findall(text)]
+    hits = sum(w in _bip39() for w in words)
+    return hits >= 12 and hits >= 0.75 * len(words)
 
 
 def match_boxes(
@@ -325,6 +345,9 @@ class OcrEngine:
                 "Det.model_path": str(det),
                 "Det.limit_type": "max",
                 "Det.limit_side_len": max_side,
+                # a text box is kept at a mean text probability of 0.35 (rapidocr: 0.5): at 0.5 whole short
+                # lines of 18 px text were dropped ("hello world 42"); a false box only costs a read
+                "Det.box_thresh": 0.35,
                 "Rec.model_path": str(rec),
                 "EngineConfig.onnxruntime.intra_op_num_threads": max(1, threads),
                 "EngineConfig.onnxruntime.inter_op_num_threads": 1,
@@ -419,6 +442,14 @@ def shared_recognizer(kinds: frozenset | None, terms: tuple[str, ...]) -> object
     return PiiRecognizer(kinds, terms)
 
 
+def seed_recognizer(recognizer: object) -> object | None:
+    """A recognizer for seed phrases only, when ``recognizer`` looks for them (None otherwise)."""
+    from privastream_desktop.pii import PiiKind
+
+    kinds = getattr(recognizer, "kinds", frozenset())
+    return shared_recognizer(frozenset({PiiKind.SEED_PHRASE}), ()) if PiiKind.SEED_PHRASE in kinds else None
+
+
 def _inside_share(points: list[tuple[float, float]], box: Box, slack: float = 2.0) -> float:
     if not points:
         return 0.0
@@ -449,6 +480,8 @@ def changed_rects(reference: np.ndarray, current: np.ndarray, frame_w: int, fram
     tiles = (padded.reshape(th, _TILE, tw, _TILE).max(axis=(1, 3)) >= level).astype(np.uint8)
     if not tiles.any():
         return []
+    # close one-tile gaps: the lines of one scrolling panel are one patch, not one each
+    tiles = cv2.morphologyEx(tiles, cv2.MORPH_CLOSE, np.ones((3, 3), np.uint8)) | tiles
     count, _labels, stats, _ = cv2.connectedComponentsWithStats(tiles, connectivity=8)
     unit = _TILE * _SCALE
     out = []
@@ -633,7 +666,8 @@ class TextPiiDetector:
         self._reference: np.ndarray | None = None  # 1/4 grey of what the known lines were read from
         self._grey: np.ndarray | None = None  # the same at full size, for following scrolls
         self._lines: list[OcrLine] = []
-        self._found: dict[str, list] = {}  # block text -> matches (bounded)
+        self._found: dict[tuple[int, str], list] = {}  # (recognizer, text) -> matches (bounded)
+        self._seeds = seed_recognizer(self._recognizer)
         self.stats = OcrStats()
 
     @property
@@ -791,13 +825,24 @@ class TextPiiDetector:
                 inks[index] = ink_columns(cv2.cvtColor(crop, cv2.COLOR_BGR2GRAY) if crop.ndim == 3 else crop)
             return inks[index]
 
+        # Each row is recognised on its own: joined over several rows, chat lines full of common words
+        # read like a seed phrase to the recognizers. Whole blocks are looked at for one thing only: a
+        # recovery phrase wrapped over lines, when the block is made of BIP-39 words.
+        texts: list[tuple[TextBlock, object]] = []
         for block in group_blocks(self._lines):
-            matches = self._found.get(block.text)
+            texts.extend((block_text(self._lines, [row]), self._recognizer) for row in block)
+            if len(block) > 1 and self._seeds is not None:
+                whole = block_text(self._lines, block)
+                if seed_like(whole.text):
+                    texts.append((whole, self._seeds))
+        for text, recognizer in texts:
+            key = (id(recognizer), text.text)
+            matches = self._found.get(key)
             if matches is None:
                 if len(self._found) > 4096:
                     self._found.clear()
-                matches = self._found[block.text] = self._recognizer.find(block.text)  # type: ignore[attr-defined]
+                matches = self._found[key] = recognizer.find(text.text)  # type: ignore[attr-defined]
             for match in matches:
-                for box in match_boxes(block, self._lines, match.start, match.end, ink):
+                for box in match_boxes(text, self._lines, match.start, match.end, ink):
                     regions.append(Region(RegionKind.TEXT, box, float(match.score), label=str(match.kind.value)))
         return regions

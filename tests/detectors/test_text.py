@@ -1,0 +1,161 @@
+"""On-screen text PII with the real OCR (PP-OCRv6 in the rapidocr wheel) and the real recognizers.
+
+Frames are drawn with Pillow, so every word's ink box is known exactly: a secret must be covered,
+the words around it must stay readable, and a second look must read only what changed.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from PIL import Image, ImageDraw
+
+from privastream_desktop.detectors.text import OcrEngine, TextPiiDetector, shared_engine
+from privastream_desktop.regions import Box, Region, RegionKind
+from privastream_desktop.screen_samples import font
+
+WIDTH, HEIGHT = 1280, 720
+BG, FG = (30, 31, 36), (230, 230, 232)
+
+
+class Page:
+    """A dark screen with lines of text; remembers each word's ink box."""
+
+    def __init__(self) -> None:
+        self.image = Image.new("RGB", (WIDTH, HEIGHT), BG)
+        self.draw = ImageDraw.Draw(self.image)
+        self.words: dict[str, tuple[int, int, int, int]] = {}
+
+    def line(self, x: int, y: int, text: str, size: int = 18, family: str = "sans") -> None:
+        f = font(family, size)
+        self.draw.text((x, y), text, font=f, fill=FG)
+        pos = 0
+        for word in text.split(" "):
+            left = x + f.getlength(text[:pos])
+            x1, y1, x2, y2 = f.getbbox(word)
+            self.words[word] = (int(left + x1), int(y + y1), int(np.ceil(left + x2)), int(np.ceil(y + y2)))
+            pos += len(word) + 1
+
+    def bgr(self) -> np.ndarray:
+        return np.asarray(self.image)[:, :, ::-1].copy()
+
+
+def covered(regions: list[Region], box: tuple[int, int, int, int]) -> float:
+    """Share of ``box`` under the regions' rectangles (text regions are drawn unpadded)."""
+    mask = np.zeros((HEIGHT, WIDTH), bool)
+    for region in regions:
+        x1, y1, x2, y2 = region.box.clipped(WIDTH, HEIGHT).as_int()
+        mask[y1:y2, x1:x2] = True
+    x1, y1, x2, y2 = box
+    return float(mask[y1:y2, x1:x2].mean())
+
+
+@pytest.fixture(scope="module")
+def engine() -> OcrEngine:
+    return shared_engine()
+
+
+def test_the_email_is_covered_word_precisely_and_the_rest_stays_readable(engine):
+    page = Page()
+    page.line(40, 40, "Contact me at jane.doe@example.com for the meeting")
+    page.line(40, 90, "Score 12450   Level 37   v2.4.1   2024-05-17", size=20)
+    page.line(40, 140, "retro_rex: gg wp, 10/10 clutch", size=15, family="serif")
+    detector = TextPiiDetector(engine=engine)
+
+    regions = detector.detect(page.bgr())
+
+    assert [r.label for r in regions] == ["email"]
+    assert all(r.kind is RegionKind.TEXT and "@" not in (r.label or "") for r in regions)
+    assert covered(regions, page.words["jane.doe@example.com"]) >= 0.95
+    for word in ("Contact", "me", "at", "for", "the", "meeting", "Score", "12450", "v2.4.1", "2024-05-17", "gg"):
+        assert covered(regions, page.words[word]) < 0.10, word
+
+
+def test_a_second_look_reads_only_what_changed(engine):
+    page = Page()
+    page.line(40, 40, "Contact me at jane.doe@example.com for the meeting")
+    for k in range(8):
+        page.line(40, 200 + 40 * k, f"runner-{k} finished build 2.4.{k} at 12:0{k}")
+    detector = TextPiiDetector(engine=engine)
+    detector.detect(page.bgr())
+    first_pixels = detector.stats.pixels
+    assert detector.stats.full_frames == 1
+
+    page.line(800, 620, "call +1 415 555 0132 tonight", size=16)  # a new line in a corner
+    regions = detector.detect(page.bgr())
+    read_again = detector.stats.pixels - first_pixels
+
+    assert sorted(r.label for r in regions) == ["email", "phone"]
+    assert covered(regions, page.words["jane.doe@example.com"]) >= 0.95  # kept from the first look
+    assert read_again < 0.1 * WIDTH * HEIGHT
+    reads = detector.stats.reads
+    assert sorted(r.label for r in detector.detect(page.bgr())) == ["email", "phone"]
+    assert detector.stats.reads == reads  # nothing changed: nothing read
+
+
+def test_a_scrolled_chat_is_followed_not_read_again(engine):
+    def chat(offset: int) -> Page:
+        page = Page()
+        messages = [f"user{k}: message number {k} about the match" for k in range(12)]
+        messages[6] = "Zed_42: dm me at alex.rivera@mailbox.org"
+        for k, text in enumerate(messages[offset:]):
+            page.line(860, 100 + 26 * k, text, size=15)
+        return page
+
+    detector = TextPiiDetector(engine=engine)
+    before = [r for r in detector.detect(chat(0).bgr()) if r.label == "email"]
+    pixels = detector.stats.pixels
+    after_page = chat(1)  # every line moved up by 26 px, a line scrolled out at the top
+    after = [r for r in detector.detect(after_page.bgr()) if r.label == "email"]
+
+    assert detector.stats.scrolls >= 1
+    assert detector.stats.pixels - pixels < 0.25 * 420 * 320  # only strips at the panel's edges
+    assert len(before) == len(after) == 1
+    assert after[0].box.y1 == pytest.approx(before[0].box.y1 - 26, abs=2)
+    assert covered(after, after_page.words["alex.rivera@mailbox.org"]) >= 0.95
+
+
+def test_switched_off_kinds_and_own_terms(engine):
+    page = Page()
+    page.line(40, 40, "Contact me at jane.doe@example.com from Springfield")
+    image = page.bgr()
+    only_terms = TextPiiDetector(engine=engine, kinds=[], terms=["Springfield"])
+    regions = only_terms.detect(image)
+    assert [r.label for r in regions] == ["term"]
+    assert covered(regions, page.words["Springfield"]) >= 0.95
+    assert covered(regions, page.words["jane.doe@example.com"]) < 0.10
+
+
+def test_ocr_never_downloads(monkeypatch, engine):
+    """The models resolve from the wheel through our manifest; rapidocr's downloader must never run."""
+    import rapidocr.utils.download_file as download_file
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("rapidocr tried to download a model")
+
+    monkeypatch.setattr(download_file.DownloadFile, "run", classmethod(refuse))
+    from privastream_desktop.model_store import ModelStore
+
+    store = ModelStore()
+    fresh = OcrEngine(store.path("text-ppocrv6-det"), store.path("text-ppocrv6-rec"))
+    page = Page()
+    page.line(40, 40, "hello world 42")
+    assert any("hello" in line.text for line in fresh.read(page.bgr()))
+
+
+def test_a_missing_model_file_says_how_to_fix_it(tmp_path):
+    from privastream_desktop.model_store import ModelError, ModelStore
+    from privastream_desktop.resources import data_dir
+
+    manifest = (data_dir("models") / "manifest.toml").read_text(encoding="utf-8")
+    (tmp_path / "manifest.toml").write_text(manifest.replace('"models/PP-OCRv6_det_small.onnx"', '"models/gone.onnx"'))
+    with pytest.raises(ModelError, match="pip install rapidocr"):
+        TextPiiDetector(ModelStore(tmp_path))
+
+
+def test_boxes_are_frame_coordinates_for_crops(engine):
+    page = Page()
+    page.line(700, 500, "reach me at jane.doe@example.com", size=16)
+    crop = page.bgr()[480:540, 680:1100]
+    lines = engine.read(np.ascontiguousarray(crop), (680, 480))
+    assert lines and all(Box(680, 480, 1100, 540).intersection_area(line.box) == line.box.area for line in lines)

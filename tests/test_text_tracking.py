@@ -1,0 +1,203 @@
+"""Text redactions in time (TextRegionHold) and the text lane's rules in the delay line.
+
+Synthetic frames: a textured patch stands in for a secret (the tracker compares pixels, it never
+reads); scripted detectors stand in for OCR so looks can be slow, hang or crash on purpose.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import numpy as np
+import pytest
+
+from privastream_desktop.delay_line import DetectorLane, PrivacyDelayLine
+from privastream_desktop.regions import Box, Frame, Region, RegionKind
+from privastream_desktop.text_tracking import TextRegionHold
+
+W, H = 640, 360
+
+
+def _text_patch() -> np.ndarray:
+    """A secret as it looks on screen: light text on a dark field, 120 x 20 px."""
+    from PIL import Image, ImageDraw
+
+    from privastream_desktop.screen_samples import font
+
+    image = Image.new("RGB", (120, 20), (30, 30, 30))
+    ImageDraw.Draw(image).text((2, 1), "jane.doe@ex.com", font=font("sans", 15), fill=(235, 235, 235))
+    return np.asarray(image)[:, :, ::-1].copy()
+
+
+PATCH = _text_patch()
+
+
+def screen(at: tuple[int, int] | None, flicker: int | None = None) -> np.ndarray:
+    image = np.full((H, W, 3), 30, np.uint8)
+    if at is not None:
+        x, y = at
+        patch = PATCH.copy()
+        if flicker is not None:  # the same secret over a background that changes every frame
+            patch = np.clip(patch.astype(int) + (-50, 0, 50)[flicker % 3], 0, 255).astype(np.uint8)
+        image[y : y + 20, x : x + 120] = patch
+    return image
+
+
+def secret_region(at: tuple[int, int]) -> Region:
+    x, y = at
+    return Region(RegionKind.TEXT, Box(x - 4, y - 3, x + 124, y + 23), 0.9, label="email")
+
+
+def covers(regions: list[Region], at: tuple[int, int]) -> bool:
+    x, y = at
+    return any(r.box.x1 <= x and r.box.y1 <= y and r.box.x2 >= x + 120 and r.box.y2 >= y + 20 for r in regions)
+
+
+def feed(hold: TextRegionHold, frames: list[np.ndarray]) -> None:
+    for i, image in enumerate(frames):
+        hold.observe(Frame(i, i / 30, image))
+
+
+def test_a_box_holds_while_its_pixels_stay_the_same_and_ends_when_they_change():
+    at = (100, 100)
+    frames = [screen(None)] * 3 + [screen(at)] * 12 + [screen(None)] * 6  # there in frames 3-14
+    hold = TextRegionHold()
+    feed(hold, frames)
+    hold.update(8, [secret_region(at)])  # OCR found it on frame 8
+    hold.update(18, [])  # a later look found nothing
+
+    covered = [bool(hold.regions_at(i, W, H)) for i in range(len(frames))]
+    assert covered == [False] * 3 + [True] * 12 + [False] * 6  # back to its first frame, off when it left
+    assert all(covers(hold.regions_at(i, W, H), at) for i in range(3, 15))
+    assert {r.label for i in range(3, 15) for r in hold.regions_at(i, W, H)} == {"email"}
+
+
+def test_until_a_later_look_rules_the_old_box_stays_for_a_moment():
+    at = (100, 100)
+    frames = [screen(at)] * 10 + [screen(None)] * 20
+    hold = TextRegionHold(grace_frames=5)
+    feed(hold, frames)
+    hold.update(5, [secret_region(at)])
+    covered = [bool(hold.regions_at(i, W, H)) for i in range(len(frames))]
+    assert covered == [True] * 15 + [False] * 15  # 10 frames there + 5 of grace (live: OCR not back yet)
+
+
+def test_a_scrolled_secret_is_followed():
+    frames = [screen((100, 100))] * 10 + [screen((100, 75))] * 10 + [screen((104, 31))] * 10
+    hold = TextRegionHold()
+    feed(hold, frames)
+    hold.update(4, [secret_region((100, 100))])
+    for i in range(10):
+        assert covers(hold.regions_at(i, W, H), (100, 100))
+    for i in range(10, 20):  # 25 px up: an odd move, half a pixel off in the half-size copy
+        assert covers(hold.regions_at(i, W, H), (100, 75)), i
+    for i in range(20, 30):  # then 44 px up and 4 px right at once
+        (region,) = hold.regions_at(i, W, H)
+        assert region.box.y1 == pytest.approx(31 - 3, abs=2) and region.box.x1 == pytest.approx(104 - 4, abs=2)
+
+
+def test_two_looks_that_find_it_cover_the_frames_between_even_over_a_moving_background():
+    at = (100, 100)
+    frames = [screen(at, flicker=i) for i in range(25)]  # pixels change every frame
+    hold = TextRegionHold(grace_frames=0)
+    feed(hold, frames)
+    hold.update(0, [secret_region(at)])
+    hold.update(10, [secret_region(at)])
+    hold.update(20, [])
+    covered = [covers(hold.regions_at(i, W, H), at) for i in range(25)]
+    assert covered[:11] == [True] * 11  # bridged between the two looks that found it
+    assert not any(covered[12:])  # the look on frame 20 did not: nothing past frame 10 is held
+
+
+def test_an_unrelated_change_elsewhere_does_not_end_a_hold():
+    at = (100, 100)
+    frames = []
+    for i in range(20):
+        image = screen(at)
+        image[300:340, 400 : 400 + 10 * i] = 255  # a progress bar far away
+        image[120, 222] = 255 if i % 2 else 30  # a caret blinking just beside the box
+        frames.append(image)
+    hold = TextRegionHold()
+    feed(hold, frames)
+    hold.update(0, [secret_region(at)])
+    hold.update(10, [])  # the area was not read again: OCR saw nothing new
+    assert all(covers(hold.regions_at(i, W, H), at) for i in range(20))
+
+
+# -- the text lane in the delay line ---------------------------------------------------------------
+
+
+class PixelOracle:
+    """Finds the secret where a real OCR would: by looking at the frame (here: at the patch's pixels)."""
+
+    kind = RegionKind.TEXT
+    name = "oracle"
+
+    def __init__(
+        self, at: tuple[int, int], delay_s: float = 0.0, hang_on: int | None = None, crash_from: int | None = None
+    ):
+        self.at, self.delay_s, self.hang_on, self.crash_from = at, delay_s, hang_on, crash_from
+        self.calls = 0
+        self.release = threading.Event()
+
+    def detect(self, image: np.ndarray) -> list[Region]:
+        self.calls += 1
+        if self.calls == self.hang_on:
+            self.release.wait(10)
+        if self.crash_from is not None and self.calls >= self.crash_from:
+            raise RuntimeError("OCR exploded")
+        time.sleep(self.delay_s)
+        x, y = self.at
+        return [secret_region(self.at)] if np.array_equal(image[y : y + 20, x : x + 120], PATCH) else []
+
+
+def test_the_delay_line_covers_a_secret_from_its_first_frame_though_ocr_saw_it_later():
+    at = (200, 150)
+    lane = DetectorLane(PixelOracle(at), TextRegionHold(), stride=10, workers=1)
+    line = PrivacyDelayLine([lane], lookahead_frames=15, pipeline_frames=0)
+    out = []
+    for i in range(40):  # the notification appears on frame 13; OCR looks at frames 0, 10, 20, 30
+        out += line.push(Frame(i, i / 30, screen(at if i >= 13 else None)))
+    out += line.drain()
+    line.close()
+    assert [covers(item.regions, at) for item in out] == [False] * 13 + [True] * 27
+    assert not any(item.fail_closed for item in out)
+
+
+def realtime_run(detector: PixelOracle, seconds: float, stuck_after_s: float = 0.6) -> list:
+    lane = DetectorLane(detector, TextRegionHold(), stride=3, workers=1, stuck_after_s=stuck_after_s)
+    line = PrivacyDelayLine([lane], realtime_delay_s=0.0, max_stale_frames=2)
+    out, start = [], time.monotonic()
+    i = 0
+    while time.monotonic() - start < seconds:
+        out += [(time.monotonic() - start, item) for item in line.push(Frame(i, time.monotonic(), screen(detector.at)))]
+        i += 1
+        time.sleep(1 / 60)
+    detector.release.set()
+    line.close()
+    return out
+
+
+def test_live_a_slow_ocr_rules_with_its_last_look_instead_of_blurring_everything():
+    # each look takes 0.25 s = 15 frames at 60 fps, far more than the 2 frames a fast lane may lag
+    out = realtime_run(PixelOracle((100, 100), delay_s=0.25), seconds=1.6)
+    after_first = [item for t, item in out if t > 0.4]
+    assert after_first and not any(item.fail_closed for item in after_first)
+    assert all(covers(item.regions, (100, 100)) for item in after_first)
+    assert all(item.fail_closed for t, item in out if t < 0.2)  # nothing known yet: hidden
+
+
+def test_live_a_stuck_ocr_fails_closed():
+    out = realtime_run(PixelOracle((100, 100), delay_s=0.05, hang_on=3), seconds=2.0, stuck_after_s=0.6)
+    late = [item for t, item in out if t > 1.5]
+    assert late and all(item.fail_closed for item in late)
+    assert any("stuck" in reason for reason in late[-1].reasons)
+    assert not any(item.fail_closed for t, item in out if 0.3 < t < 0.5)  # fine before it hung
+
+
+def test_live_a_crashed_ocr_fails_closed():
+    out = realtime_run(PixelOracle((100, 100), delay_s=0.05, crash_from=2), seconds=1.0)
+    late = [item for t, item in out if t > 0.6]
+    assert late and all(item.fail_closed for item in late)
+    assert any("crashed" in reason for reason in late[-1].reasons)
