@@ -35,6 +35,10 @@ _WARN_STYLE = "background: #fff4ce; color: #3b2f00; padding: 6px;"
 _MUTED_STYLE = "background: #b3261e; color: white; font-weight: bold; padding: 4px;"
 
 
+def _db(value: float) -> str:
+    return "silence" if value <= METER_FLOOR_DB else f"{value:.0f} dB"
+
+
 def _say(label: QLabel, text: str, style: str) -> None:
     """An empty label takes no room."""
     label.setText(text)
@@ -201,7 +205,7 @@ class AudioPanel(QGroupBox):
             _say(self.state_label, idle, "")
             return
         self.meter.setValue(max(METER_FLOOR_DB, min(0, round(stats.level_in_db))))
-        self.meter.setFormat(f"{stats.level_in_db:.0f} dB (peak {stats.peak_in_db:.0f})")
+        self.meter.setFormat(f"{_db(stats.level_in_db)} (peak {_db(stats.peak_in_db)})")
         if stats.failing_now:
             why = "; ".join(stats.last_reasons)
             text = "PANIC: the voice is muted" if PANIC_REASON in stats.last_reasons else f"MUTED (fail closed): {why}"
