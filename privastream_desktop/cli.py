@@ -68,7 +68,7 @@ def _speech_options(parser: argparse.ArgumentParser, *, mode_flag: str, switch: 
         action="append",
         default=[],
         metavar="TEXT",
-        help="also hide this word or name when said (repeatable: your real name, your town...)",
+        help="also hide this word or name when said or shown (repeatable: your real name, your town...)",
     )
 
 
@@ -86,6 +86,32 @@ def _speech_settings(settings: ProtectionSettings, args: argparse.Namespace) -> 
     return replace(settings, **changes)
 
 
+def _pii_kinds(text: str) -> frozenset:
+    """``--pii-kinds email,phone``: the on-screen PII kinds to hide (default: all)."""
+    from privastream_desktop.pii import PiiKind
+
+    known = [k.value for k in PiiKind if k is not PiiKind.DIGITS]
+    kinds = set()
+    for name in (part.strip().lower() for part in text.split(",")):
+        if name not in known:
+            raise argparse.ArgumentTypeError(f"unknown PII kind {name!r}; choose from {', '.join(known)}")
+        kinds.add(PiiKind(name))
+    return frozenset(kinds)
+
+
+def _text_options(parser: argparse.ArgumentParser) -> None:
+    """On-screen text PII options, the same for ``video`` and ``live``."""
+    parser.add_argument("--no-text", action="store_true", help="do not hide PII shown on screen (e-mails, keys...)")
+    parser.add_argument(
+        "--pii-kinds",
+        type=_pii_kinds,
+        default=None,
+        metavar="KIND,...",
+        help="on-screen PII to hide (default all): email, phone, card, iban, national_id, address, ip_address, "
+        "secret, seed_phrase, url_token, term",
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="privastream",
@@ -94,7 +120,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"privastream {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
-    video = sub.add_parser("video", help="redact a video file (faces, plates), keeping its audio")
+    video = sub.add_parser("video", help="redact a video file (faces, plates, on-screen PII), keeping its audio")
     video.add_argument("input", type=Path, help="video to read (never modified)")
     video.add_argument("output", type=Path, help="where to write the redacted video (.mp4, .mov or .mkv)")
     video.add_argument("--style", choices=[s.value for s in MaskStyle], default=MaskStyle.BLUR.value)
@@ -102,6 +128,7 @@ def build_parser() -> argparse.ArgumentParser:
     video.add_argument("--padding", type=_padding, default=1.4, help="mask scale around each detection (default 1.4)")
     video.add_argument("--no-faces", action="store_true", help="do not hide faces")
     video.add_argument("--no-plates", action="store_true", help="do not hide licence plates")
+    _text_options(video)
     video.add_argument("--face-threshold", type=_fraction, default=0.25, help="lower finds more faces (default 0.25)")
     video.add_argument("--plate-threshold", type=_fraction, default=0.25, help="lower finds more plates (default 0.25)")
     video.add_argument(
@@ -157,6 +184,10 @@ def build_parser() -> argparse.ArgumentParser:
     live.add_argument("--delay", type=_delay, default=0.5, help="privacy delay in seconds, 0-3 (default 0.5)")
     live.add_argument("--no-faces", action="store_true")
     live.add_argument("--no-plates", action="store_true")
+    _text_options(live)
+    live.add_argument(
+        "--term", action="append", default=[], metavar="TEXT", help="also hide this word or name on screen (repeatable)"
+    )
     live.add_argument("--width", type=int, default=1280)
     live.add_argument("--height", type=int, default=720)
     live.add_argument("--fps", type=float, default=30.0)
@@ -172,8 +203,8 @@ def build_parser() -> argparse.ArgumentParser:
 def _run_video(args: argparse.Namespace) -> int:
     from privastream_desktop.video_export import InputError, VideoRedactionJob
 
-    if args.no_faces and args.no_plates:
-        print("error: nothing to hide: both --no-faces and --no-plates given", file=sys.stderr)
+    if args.no_faces and args.no_plates and args.no_text and args.no_speech:
+        print("error: nothing to hide: --no-faces, --no-plates, --no-text and --no-speech given", file=sys.stderr)
         return 1
     whitelist = None
     if args.keep_visible:
@@ -189,6 +220,8 @@ def _run_video(args: argparse.Namespace) -> int:
         whitelist=whitelist,
         faces=not args.no_faces,
         plates=not args.no_plates,
+        text=not args.no_text,
+        pii_kinds=args.pii_kinds,
         face_threshold=args.face_threshold,
         plate_threshold=args.plate_threshold,
         lookahead_s=args.lookahead,
@@ -289,7 +322,13 @@ def _run_live(args: argparse.Namespace) -> int:
     from privastream_desktop.sinks import FrameSink, VirtualCameraSink, VirtualCameraUnavailable
     from privastream_desktop.sources import SourceError
 
-    settings = ProtectionSettings(faces=not args.no_faces, plates=not args.no_plates)
+    settings = ProtectionSettings(
+        faces=not args.no_faces,
+        plates=not args.no_plates,
+        text=not args.no_text,
+        pii_kinds=args.pii_kinds,
+        sensitive_terms=tuple(dict.fromkeys(args.term)),
+    )
     try:
         source = open_live_source(args.source, args.width, args.height, args.fps)
     except SourceError as exc:

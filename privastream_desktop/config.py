@@ -32,6 +32,9 @@ class AppConfig:
     fps: int = 30
     faces: bool = True
     plates: bool = True
+    text: bool = True  # on-screen PII (OCR)
+    pii_kinds: list[str] | None = None  # PiiKind values to hide on screen; None = every kind
+    sensitive_terms: list[str] = field(default_factory=list)  # the user's own, hidden on screen and in speech
     speech: bool = True  # spoken PII: bleep / mute / muffle it, blur the mouth meanwhile
     speech_mode: str = "bleep"
     bleep_hz: float = 1000.0
@@ -64,12 +67,25 @@ class AppConfig:
             plate_threshold=threshold,
             redaction=RedactionSettings(MaskStyle(self.style), self.strength, self.padding),
             whitelist=whitelist,
+            text=self.text,
+            pii_kinds=_kinds(self.pii_kinds),
+            sensitive_terms=tuple(t.strip() for t in self.sensitive_terms if t.strip()),
             speech=self.speech,
             speech_mode=self.speech_mode,
             bleep_hz=self.bleep_hz,
             speech_pad_s=self.speech_pad_s,
             mouth_blur=self.mouth_blur,
         )
+
+
+def _kinds(names: list[str] | None) -> frozenset | None:
+    """Kinds by name; names this version does not know are ignored (a newer file stays usable)."""
+    if names is None:
+        return None
+    from privastream_desktop.pii import PiiKind
+
+    known = {k.value for k in PiiKind}
+    return frozenset(PiiKind(n) for n in names if n in known)
 
 
 PRESETS: dict[str, dict[str, object]] = {

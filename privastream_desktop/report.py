@@ -77,6 +77,8 @@ class RedactionReport:
     def to_dict(self, *, input_path: Path, output_path: Path, store: ModelStore | None = None) -> dict[str, object]:
         store = store or ModelStore()
         used = {"face-centerface": self.settings.faces, "plate-yolov8n": self.settings.plates}
+        text = bool(getattr(self.settings, "text", False))
+        used.update({"text-ppocrv6-det": text, "text-ppocrv6-rec": text})
         speech = bool(getattr(self.settings, "speech", False))
         used.update({"speech-whisper-tiny-en": speech, "speech-vad-silero": speech})
         models = [
@@ -125,6 +127,8 @@ def _settings(settings: ProtectionSettings) -> dict[str, object]:
     out = asdict(replace(settings, whitelist=None))
     if "sensitive_terms" in out:
         out["sensitive_terms"] = len(out["sensitive_terms"] or ())
+    if out.get("pii_kinds") is not None:
+        out["pii_kinds"] = sorted(str(kind) for kind in out["pii_kinds"])
     return out
 
 

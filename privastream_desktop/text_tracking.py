@@ -130,10 +130,11 @@ class TextRegionHold:
                 self._extend(old, index)
                 old_box = self._box(old, index) if old.back <= index <= old.fwd else None
                 if old_box is not None and _same_place(old_box, hold.box):
-                    # Still there and unchanged: the new look takes over from here (fresh template).
+                    # Still there and unchanged: the new look takes over from here (fresh template),
+                    # under the same number (the report and the overlay see one redaction, not one per look).
                     old.fwd, old.fwd_done, old.superseded = index - 1, True, True
                     old.changed_at = None
-                    hold.back_done = True
+                    hold.back_done, hold.id = True, old.id
                 elif (
                     old.anchor == previous_look
                     and old.fwd_done
