@@ -42,6 +42,7 @@ from privastream_desktop.ui.export import ExportDialog, ExportQueue, ExportReque
 from privastream_desktop.ui.hotkey import GlobalHotkey
 from privastream_desktop.ui.people import PeoplePanel
 from privastream_desktop.ui.preview import PreviewWidget
+from privastream_desktop.ui.text_panel import TextControls
 from privastream_desktop.ui.worker import PipelineWorker
 from privastream_desktop.whitelist import Whitelist, WhitelistError
 from privastream_desktop.whitelist import data_dir as data_dir_for_whitelist
@@ -166,11 +167,10 @@ class MainWindow(QMainWindow):
         hide = QVBoxLayout(hide_box)
         self.faces_check = QCheckBox("Faces")
         self.plates_check = QCheckBox("Licence plates")
-        self.text_check = QCheckBox("On-screen text (not available yet)")
-        for box in (self.text_check,):
-            box.setEnabled(False)
-            box.setToolTip("This protection is not built yet; nothing is hidden for it.")
-        for box in (self.faces_check, self.plates_check, self.text_check):
+        self.text_controls = TextControls()  # on-screen PII: switch, kinds, own terms, delay-0 note
+        self.text_check = self.text_controls.check
+        self.text_controls.changed.connect(self._on_control_changed)
+        for box in (self.faces_check, self.plates_check, self.text_controls):
             hide.addWidget(box)
         side.addWidget(hide_box)
 
@@ -292,6 +292,7 @@ class MainWindow(QMainWindow):
         self.preview.show_overlays = config.show_overlays
         self._update_source_controls()
         self.audio_panel.select(config.audio, config.microphone, config.speech, config.speech_mode)
+        self.text_controls.load(config, config.delay_s)
 
     def _update_source_controls(self) -> None:
         """Resolution and frame rate are requests to a camera; a file plays at its own."""
@@ -320,6 +321,9 @@ class MainWindow(QMainWindow):
             microphone=self.audio_panel.microphone,
             speech=self.audio_panel.speech,
             speech_mode=self.audio_panel.mode,
+            text=self.text_controls.text_on,
+            pii_kinds=self.text_controls.pii_kinds,
+            sensitive_terms=self.text_controls.sensitive_terms,
         )
 
     @Slot()
@@ -327,6 +331,7 @@ class MainWindow(QMainWindow):
         previous = self.config
         self.config = self._config_from_controls()
         self.delay_label.setText(f"{self.config.delay_s:.1f} s")
+        self.text_controls.show_note(self.config.delay_s)
         self.preview.show_overlays = self.config.show_overlays
         self._update_source_controls()
         if self.worker is None:
