@@ -184,7 +184,7 @@ def test_frozen_audio_bleeps_a_spoken_number(run_frozen, tmp_path):
         pytest.skip("espeak-ng is not installed (scripts/setup.sh)")
     clip = phone_clip(16000)
     src, dst = tmp_path / "said.wav", tmp_path / "bleeped.wav"
-    write_audio(src, clip.audio, 16000)
+    write_audio(src, clip.audio[:, None], 16000)
     result = run_frozen("audio", str(src), str(dst), timeout=180)
     assert result.returncode == 0, result.stderr[-3000:]
     assert "Traceback" not in result.stderr
