@@ -8,12 +8,15 @@ monotonic clock, so "arrived - captured - delay" is how far the voice is off
 the picture's schedule (the video leaves at capture + delay). Also printed:
 the write-to-record latency of the virtual microphone itself, and CPU.
 
-    python benchmarks/bench_voice_loop.py --seconds 20 --delay 2.0 [--speech]
+    python benchmarks/bench_voice_loop.py --seconds 20 --delay 2.0 [--speech] [--running-server]
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import os
+import subprocess
 import threading
 import time
 
@@ -30,6 +33,16 @@ from tests.audio.sound_server import sound_server_for_tests
 from tests.audio.test_devices import add_fake_microphone
 
 RATE = 48000
+
+
+class RunningServer:
+    """The session's own PipeWire/PulseAudio, for measuring on a real desktop (modules are removed after)."""
+
+    def __init__(self) -> None:
+        self.env = dict(os.environ)
+
+    def pactl(self, *args: str) -> str:
+        return subprocess.run(["pactl", *args], capture_output=True, text=True, check=True, timeout=10).stdout
 
 
 def onsets(blocks: list[AudioBlock], threshold: float = 0.1, refractory_s: float = 0.2) -> list[float]:
@@ -56,11 +69,14 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=20.0)
     parser.add_argument("--delay", type=float, default=2.0)
     parser.add_argument("--speech", action="store_true", help="run the real speech guard too")
+    parser.add_argument(
+        "--running-server", action="store_true", help="use the sound server this session already has (PULSE_SERVER)"
+    )
     args = parser.parse_args()
     print(machine_line())
     click = (0.8 * np.sin(2 * np.pi * 2000 * np.arange(240) / RATE)).astype(np.float32)[:, None]
-    with sound_server_for_tests() as sound:
-        add_fake_microphone(sound, "bench_mic_sink", "bench_mic", "Bench Microphone")
+    with contextlib.nullcontext(RunningServer()) if args.running_server else sound_server_for_tests() as sound:
+        modules = add_fake_microphone(sound, "bench_mic_sink", "bench_mic", "Bench Microphone")
         with VirtualMicrophone.create() as vmic:
             guard = None
             if args.speech:
@@ -103,6 +119,8 @@ def main() -> None:
             pipeline.close()
             for thing in (injector, said_src, obs_src):
                 thing.close()
+        for module in reversed(modules):
+            sound.pactl("unload-module", module)
     said, arrived = onsets(heard_mic), onsets(heard_obs)
     pairs = []
     for t in said:

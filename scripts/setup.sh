@@ -14,9 +14,9 @@ APT_PACKAGES=(
   libxcb-render-util0 libxcb-shape0 libxcb-shm0 libxcb-sync1 libxcb-xfixes0 libxcb-xkb1
   xvfb xauth
   ffmpeg xdotool
-  # sound: PortAudio for sounddevice, its route to PipeWire/PulseAudio (the virtual microphone is made
-  # with pactl); the tests start a private PipeWire session (dbus-daemon, pipewire, wireplumber)
-  libportaudio2 libasound2-plugins pulseaudio-utils pipewire pipewire-pulse wireplumber dbus-daemon
+  # sound: pactl and libpulse (pulseaudio-utils) reach PipeWire/PulseAudio and make the virtual microphone,
+  # PortAudio serves machines without a sound server; the tests start a private PipeWire (dbus-daemon...)
+  libportaudio2 pulseaudio-utils pipewire pipewire-pulse wireplumber dbus-daemon
   espeak-ng  # test speech for the spoken-PII tests and benchmark (tests/audio, benchmarks/bench_speech.py)
 )
 

@@ -2,10 +2,11 @@
 
 Devices are listed the way the user's sound settings show them. On Linux with
 a sound server (PipeWire or PulseAudio), the server's own list is used (names
-like "Blue Yeti Analog Stereo"), and a device is opened through PortAudio's
-ALSA "pulse" device with ``PULSE_SOURCE``/``PULSE_SINK`` naming the target
-(libpulse reads them when the stream connects). Elsewhere PortAudio's list is
-used, from one host API only, so each device shows once.
+like "Blue Yeti Analog Stereo") and a device is opened by its name through
+libpulse's simple API (PortAudio's route there, ALSA's "pulse" plugin,
+delivered capture late and at half speed under real PulseAudio, and cannot
+name a device). Elsewhere PortAudio (sounddevice) is used, listing one host
+API only, so each device shows once.
 
 Capture blocks are stamped on ``time.monotonic()``, the clock video frames
 carry, so audio and video can be delayed by the same amount and leave in sync.
@@ -14,6 +15,7 @@ carry, so audio and video can be delayed by the same amount and leave in sync.
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import math
 import os
 import queue
@@ -24,7 +26,7 @@ import sys
 import threading
 import time
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -99,19 +101,6 @@ def _pactl_text(*args: str) -> str | None:
     return result.stdout if result.returncode == 0 else None
 
 
-def _pulse_portaudio_index(kind: str) -> int | None:
-    """PortAudio's ALSA device that talks to the sound server (needs libasound2-plugins), if any."""
-    try:
-        devices = _sd().query_devices()
-    except AudioDeviceError:
-        return None
-    channels_key = "max_input_channels" if kind == "input" else "max_output_channels"
-    for index, device in enumerate(devices):
-        if device["name"] == _PULSE_PORTAUDIO_NAME and device[channels_key] > 0:
-            return index
-    return None
-
-
 def sound_server_running() -> bool:
     """Linux: a PipeWire or PulseAudio server answers (and so the virtual microphone can be made)."""
     return sys.platform.startswith("linux") and _pactl_text("info") is not None
@@ -119,7 +108,7 @@ def sound_server_running() -> bool:
 
 def _server_devices(kind: str) -> list[AudioDevice] | None:
     """The sound server's sources (minus monitors) or sinks, or None when there is no server to ask."""
-    if not sys.platform.startswith("linux") or _pulse_portaudio_index(kind) is None:
+    if not sys.platform.startswith("linux") or _libpulse_simple() is None:
         return None
     info = _pactl_text("info")
     listing = _pactl_text("list", "sources" if kind == "input" else "sinks")
@@ -237,31 +226,105 @@ def find_device(name: str | None, kind: str, hide: Iterable[str] = ()) -> AudioD
 
 
 # -- opening ------------------------------------------------------------------------------------
-_ENV_LOCK = threading.Lock()
+class _SampleSpec(ctypes.Structure):
+    _fields_ = (("format", ctypes.c_int), ("rate", ctypes.c_uint32), ("channels", ctypes.c_uint8))
 
 
-@contextlib.contextmanager
-def _server_target(device: AudioDevice) -> Iterator[int | None]:
-    """Yields the PortAudio device to open, with PULSE_SOURCE/PULSE_SINK set while the stream connects."""
-    if device.server_name is None:
-        yield device.portaudio_index
-        return
-    index = _pulse_portaudio_index(device.kind)
-    if index is None:
-        raise AudioDeviceError(
-            "PortAudio cannot reach the sound server (Debian/Ubuntu: `sudo apt install libasound2-plugins`)."
-        )
-    variable = "PULSE_SOURCE" if device.kind == "input" else "PULSE_SINK"
-    with _ENV_LOCK:  # process-wide variable: one stream connects at a time
-        previous = os.environ.get(variable)
-        os.environ[variable] = device.server_name
+class _BufferAttr(ctypes.Structure):
+    _fields_ = tuple((name, ctypes.c_uint32) for name in ("maxlength", "tlength", "prebuf", "minreq", "fragsize"))
+
+
+_PA_SAMPLE_FLOAT32LE = 5
+_PA_STREAM_PLAYBACK, _PA_STREAM_RECORD = 1, 2
+_PA_DEFAULT = 0xFFFFFFFF  # (uint32_t) -1: "let the server choose"
+_pulse_lib: list[Any] = []
+
+
+def _libpulse_simple() -> Any | None:
+    """libpulse-simple (part of libpulse0, which pactl needs too), or None where it is not installed."""
+    if not _pulse_lib:
         try:
-            yield index
-        finally:
-            if previous is None:
-                os.environ.pop(variable, None)
-            else:
-                os.environ[variable] = previous
+            lib = ctypes.CDLL("libpulse-simple.so.0")
+            core = ctypes.CDLL("libpulse.so.0")
+        except OSError:
+            _pulse_lib.append(None)
+            return None
+        lib.pa_simple_new.restype = ctypes.c_void_p
+        lib.pa_simple_new.argtypes = (
+            ctypes.c_char_p, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_char_p,
+            ctypes.POINTER(_SampleSpec), ctypes.c_void_p, ctypes.POINTER(_BufferAttr), ctypes.POINTER(ctypes.c_int),
+        )  # fmt: skip
+        for name in ("pa_simple_read", "pa_simple_write"):
+            getattr(lib, name).argtypes = (
+                ctypes.c_void_p,
+                ctypes.c_void_p,
+                ctypes.c_size_t,
+                ctypes.POINTER(ctypes.c_int),
+            )
+        lib.pa_simple_get_latency.restype = ctypes.c_uint64
+        lib.pa_simple_get_latency.argtypes = (ctypes.c_void_p, ctypes.POINTER(ctypes.c_int))
+        lib.pa_simple_free.argtypes = (ctypes.c_void_p,)
+        core.pa_strerror.restype = ctypes.c_char_p
+        core.pa_strerror.argtypes = (ctypes.c_int,)
+        lib.strerror = core.pa_strerror
+        _pulse_lib.append(lib)
+    return _pulse_lib[0]
+
+
+class _ServerStream:
+    """One mono float32 stream to or from a named PipeWire/PulseAudio device (libpulse's simple API).
+
+    The sound server is asked by device name, so no process-wide default is
+    changed, and the same code serves PipeWire and PulseAudio. Calls block and
+    release the GIL; each stream is driven by one thread of its own.
+    """
+
+    def __init__(self, device: str, *, playback: bool, rate: int, buffer_s: float, chunk_s: float) -> None:
+        lib = _libpulse_simple()
+        if lib is None:
+            raise AudioDeviceError("libpulse is not installed (Debian/Ubuntu: `sudo apt install libpulse0`).")
+        self._lib = lib
+        spec = _SampleSpec(_PA_SAMPLE_FLOAT32LE, rate, 1)
+        frame_bytes = 4
+        chunk = round(chunk_s * rate) * frame_bytes
+        if playback:
+            attr = _BufferAttr(_PA_DEFAULT, round(buffer_s * rate) * frame_bytes, _PA_DEFAULT, chunk, _PA_DEFAULT)
+        else:
+            attr = _BufferAttr(_PA_DEFAULT, _PA_DEFAULT, _PA_DEFAULT, _PA_DEFAULT, chunk)
+        error = ctypes.c_int(0)
+        self._handle = lib.pa_simple_new(
+            None, b"PrivaStream", _PA_STREAM_PLAYBACK if playback else _PA_STREAM_RECORD, device.encode(),
+            b"PrivaStream voice" if playback else b"PrivaStream microphone", ctypes.byref(spec), None,
+            ctypes.byref(attr), ctypes.byref(error),
+        )  # fmt: skip
+        if not self._handle:
+            raise AudioDeviceError(self._message(error.value))
+
+    def _message(self, code: int) -> str:
+        return (self._lib.strerror(code) or b"unknown error").decode(errors="replace")
+
+    def read(self, frames: int) -> np.ndarray:
+        out = np.empty(frames, np.float32)
+        error = ctypes.c_int(0)
+        if self._lib.pa_simple_read(self._handle, out.ctypes.data, out.nbytes, ctypes.byref(error)) < 0:
+            raise AudioDeviceError(self._message(error.value))
+        return out
+
+    def write(self, samples: np.ndarray) -> None:
+        data = np.ascontiguousarray(samples, dtype=np.float32)
+        error = ctypes.c_int(0)
+        if self._lib.pa_simple_write(self._handle, data.ctypes.data, data.nbytes, ctypes.byref(error)) < 0:
+            raise AudioDeviceError(self._message(error.value))
+
+    def latency(self) -> float:
+        error = ctypes.c_int(0)
+        value = self._lib.pa_simple_get_latency(self._handle, ctypes.byref(error))
+        return 0.0 if value == 2**64 - 1 else value / 1e6
+
+    def close(self) -> None:
+        handle, self._handle = self._handle, None
+        if handle:
+            self._lib.pa_simple_free(handle)
 
 
 def _resolve(device: AudioDevice | str | None, kind: str) -> AudioDevice:
@@ -294,9 +357,10 @@ class _CaptureClock:
 class MicSource:
     """A microphone delivering mono :class:`AudioBlock` s through a bounded queue.
 
-    The PortAudio callback only copies and stamps; whoever reads must keep up.
-    When the queue is full the newest block is dropped and counted in
-    ``overflows`` (a live pipeline fails closed over the gap it leaves).
+    The capture thread (PortAudio's callback, or ours reading the sound server)
+    only copies and stamps; whoever reads must keep up. When the queue is full
+    the newest block is dropped and counted in ``overflows`` (a live pipeline
+    fails closed over the gap it leaves).
     """
 
     def __init__(
@@ -314,22 +378,49 @@ class MicSource:
         self.rate = rate
         self.block_frames = max(1, round(rate * block_s))
         self.overflows = 0  # blocks dropped because nobody read them
-        self.xruns = 0  # PortAudio reported lost input
+        self.xruns = 0  # the device reported lost input
         self._clock = clock
         self._stamps = _CaptureClock(rate)
         self._queue: queue.Queue[AudioBlock] = queue.Queue(maxsize=max(2, round(max_queue_s / block_s)))
-        self.latency_s = 0.0  # PortAudio's input latency, known once open
-        sd = _sd()
-        with _server_target(self.device) as index:
+        self.latency_s = 0.0  # from the sound reaching the device to us, known once open
+        self._stream: Any = None
+        self._server: _ServerStream | None = None
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        what = f'The microphone "{self.name}" could not be opened'
+        if self.device.server_name is not None:
             try:
-                self._stream = sd.InputStream(
-                    device=index, samplerate=rate, channels=1, dtype="float32",
-                    blocksize=self.block_frames, latency=device_latency_s, callback=self._callback,
-                )  # fmt: skip
-            except sd.PortAudioError as exc:
-                raise AudioDeviceError(f'The microphone "{self.name}" could not be opened: {exc}.') from None
-            self._stream.start()  # the server connection is made here on some back ends: keep the target set
+                self._server = _ServerStream(
+                    self.device.server_name, playback=False, rate=rate, buffer_s=device_latency_s, chunk_s=block_s
+                )
+            except AudioDeviceError as exc:
+                raise AudioDeviceError(f"{what}: {exc}.") from None
+            self._thread = threading.Thread(target=self._read_server, name="mic", daemon=True)
+            self._thread.start()
+            return
+        sd = _sd()
+        try:
+            self._stream = sd.InputStream(
+                device=self.device.portaudio_index, samplerate=rate, channels=1, dtype="float32",
+                blocksize=self.block_frames, latency=device_latency_s, callback=self._callback,
+            )  # fmt: skip
+        except sd.PortAudioError as exc:
+            raise AudioDeviceError(f"{what}: {exc}.") from None
         self.latency_s = float(self._stream.latency)
+        self._stream.start()
+
+    def _read_server(self) -> None:
+        assert self._server is not None
+        try:
+            while not self._stop.is_set():
+                samples = self._server.read(self.block_frames)
+                self.latency_s = self._server.latency()
+                now = self._clock()
+                self._deliver(samples[:, None], now - self.block_frames / self.rate - self.latency_s)
+        except AudioDeviceError:
+            self.xruns += 1  # the device went away: the reader sees no more blocks (and fails closed)
+        finally:
+            self._server.close()
 
     def _callback(self, indata: np.ndarray, frames: int, time_info: Any, status: Any) -> None:
         now = self._clock()
@@ -338,9 +429,12 @@ class MicSource:
         adc, current = time_info.inputBufferAdcTime, time_info.currentTime
         if adc > 0 and 0 <= current - adc < 1.0:
             measured = now - (current - adc)
-        else:  # back ends without timing (ALSA's pulse plugin): the buffer just filled
+        else:  # back ends without timing: the buffer just filled
             measured = now - frames / self.rate - self.latency_s
-        block = AudioBlock(self._stamps.stamp(measured, frames), indata.copy(), self.rate)
+        self._deliver(indata.copy(), measured)
+
+    def _deliver(self, samples: np.ndarray, measured: float) -> None:
+        block = AudioBlock(self._stamps.stamp(measured, len(samples)), samples, self.rate)
         try:
             self._queue.put_nowait(block)
         except queue.Full:
@@ -354,6 +448,10 @@ class MicSource:
             return None
 
     def close(self) -> None:
+        self._stop.set()
+        thread, self._thread = self._thread, None
+        if thread is not None:
+            thread.join(2.0)  # a read returns within one block
         stream, self._stream = self._stream, None
         if stream is not None:
             with contextlib.suppress(Exception):
@@ -394,6 +492,8 @@ class AudioOutput:
     survives a busy CPU without gaps.
     """
 
+    _PERIOD_S = 0.01  # the device takes 10 ms at a time: well inside the jitter buffer
+
     def __init__(
         self,
         device: AudioDevice | str | None = None,
@@ -406,8 +506,10 @@ class AudioOutput:
         self.device = _resolve(device, "output")
         self.name = self.device.name
         self.rate = rate
+        self.buffer_s = buffer_s
         self.buffer_frames = round(buffer_s * rate)
         self.max_frames = self.buffer_frames + round(max_extra_s * rate)
+        self._start_frames = self.buffer_frames  # queued before playing starts; the server path measures it
         self.underruns = 0
         self.dropped_s = 0.0
         self.frames_played = 0
@@ -416,22 +518,91 @@ class AudioOutput:
         self._playing = False
         self._debt = 0  # frames played as silence while the buffer was dry; skipped when they arrive
         self._lock = threading.Lock()
-        sd = _sd()
-        with _server_target(self.device) as index:
+        self._stream: Any = None
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        what = f'The audio output "{self.name}" could not be opened'
+        if self.device.server_name is not None:
             try:
-                self._stream = sd.OutputStream(
-                    device=index,
-                    samplerate=rate,
-                    channels=1,
-                    dtype="float32",
-                    blocksize=round(rate * 0.01),  # 10 ms callbacks: well inside the jitter buffer
-                    latency=device_latency_s,
-                    callback=self._callback,
-                )
-            except sd.PortAudioError as exc:
-                raise AudioDeviceError(f'The audio output "{self.name}" could not be opened: {exc}.') from None
-            self._stream.start()
+                server = _ServerStream(
+                    self.device.server_name, playback=True, rate=rate, buffer_s=device_latency_s,
+                    chunk_s=self._PERIOD_S,
+                )  # fmt: skip
+            except AudioDeviceError as exc:
+                raise AudioDeviceError(f"{what}: {exc}.") from None
+            self.latency_s = device_latency_s + buffer_s  # kept by _write_server, whatever the server holds
+            self._thread = threading.Thread(target=self._write_server, args=(server,), name="voice-out", daemon=True)
+            self._thread.start()
+            return
+        sd = _sd()
+        try:
+            self._stream = sd.OutputStream(
+                device=self.device.portaudio_index, samplerate=rate, channels=1, dtype="float32",
+                blocksize=round(rate * self._PERIOD_S), latency=device_latency_s, callback=self._callback,
+            )  # fmt: skip
+        except sd.PortAudioError as exc:
+            raise AudioDeviceError(f"{what}: {exc}.") from None
         self.latency_s = float(self._stream.latency) + buffer_s
+        self._stream.start()
+
+    def _write_server(self, server: _ServerStream) -> None:
+        """Like a device callback: every 10 ms by the clock, the next samples (or silence) go to the server.
+
+        Paced by the clock, not by the server's buffer, whose size the server
+        chooses (PulseAudio starts an idle null sink with seconds of it).
+        Twice a second the server's latency is measured and the jitter buffer
+        trimmed or padded so that buffer + server stays ``latency_s``: what
+        the pipeline releases is heard exactly when it is due.
+        """
+        period = np.zeros((round(self.rate * self._PERIOD_S), 1), np.float32)
+        silence = np.zeros(len(period), np.float32)
+        tolerance = round(0.03 * self.rate)  # lip sync is fine within this; every correction is an audible seam
+        floor = round(0.03 * self.rate)  # our buffer is never trimmed below this: blocks come every 20 ms
+        hold = 0  # periods of silence to insert: the server holds less than the schedule needs
+        drain = 0  # periods taken but not written: the server holds more than the schedule allows
+        levels: list[int] = []  # our buffer's level each period: blocks arrive every 20 ms, so it zigzags
+        previous = 0  # the last measured error: one reading alone (the server's figure jitters) changes nothing
+        due = time.monotonic()
+        try:
+            while not self._stop.is_set():
+                started = time.monotonic()
+                if hold:
+                    hold -= 1
+                    server.write(silence)
+                else:
+                    self._callback(period, len(period), None, None)
+                    if drain:
+                        drain -= 1
+                        self.dropped_s += self._PERIOD_S
+                    else:
+                        server.write(period[:, 0])
+                if time.monotonic() - started > 2 * self._PERIOD_S:
+                    due = time.monotonic()  # the server held us (its buffer was full): nothing to catch up
+                if self._playing:
+                    levels.append(self._queued)
+                else:  # start with what the schedule needs beside what the server holds: no jump once playing
+                    wanted = round((self.latency_s - server.latency()) * self.rate)
+                    self._start_frames = min(self.max_frames, max(floor, wanted))
+                if len(levels) >= 25:  # every quarter second of playing
+                    level = round(float(np.mean(levels)))
+                    levels.clear()
+                    measured = level + round((server.latency() - self.latency_s) * self.rate)  # frames late
+                    # two readings in a row off the same way: correct by the smaller, then start over
+                    excess = min(previous, measured, key=abs) if previous * measured > 0 else 0
+                    previous = 0 if abs(excess) > tolerance else measured
+                    if excess > tolerance:
+                        trim = max(0, min(excess, level - floor))
+                        with self._lock:
+                            self._skip(trim)
+                        drain = round((excess - trim) / len(period))
+                    elif excess < -tolerance:
+                        hold = round(-excess / len(period))
+                due += self._PERIOD_S
+                time.sleep(max(0.0, due - time.monotonic()))
+        except AudioDeviceError:
+            self.underruns += 1  # the device went away
+        finally:
+            server.close()
 
     def write(self, block: AudioBlock) -> None:
         samples = resample(as_block_samples(block.samples), block.rate, self.rate)
@@ -468,7 +639,7 @@ class AudioOutput:
     def _callback(self, outdata: np.ndarray, frames: int, time_info: Any, status: Any) -> None:
         out = outdata[:, 0]
         with self._lock:
-            if not self._playing and self._queued >= self.buffer_frames:
+            if not self._playing and self._queued >= self._start_frames:
                 self._playing = True
             filled = 0
             while self._playing and filled < frames and self._chunks:
@@ -489,6 +660,10 @@ class AudioOutput:
         out[filled:] = 0.0
 
     def close(self) -> None:
+        self._stop.set()
+        thread, self._thread = self._thread, None
+        if thread is not None:
+            thread.join(2.0)
         stream, self._stream = self._stream, None
         if stream is not None:
             with contextlib.suppress(Exception):

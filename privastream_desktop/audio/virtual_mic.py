@@ -58,7 +58,7 @@ _HINTS = {
     "linux": (
         "No virtual microphone could be created: PrivaStream makes one through the sound server, which needs "
         "PipeWire (with pipewire-pulse) or PulseAudio running and the pactl tool: "
-        "`sudo apt install pipewire-pulse wireplumber pulseaudio-utils libasound2-plugins`, then log out and in. "
+        "`sudo apt install pipewire-pulse wireplumber pulseaudio-utils`, then log out and in. "
         f'Once it exists, add Sources → + → Audio Input Capture (PulseAudio) → "{MIC_NAME}" in OBS. '
         f"{_MUTE_REAL_MIC}"
     ),
