@@ -18,6 +18,7 @@ APT_PACKAGES=(
   # PortAudio serves machines without a sound server; the tests start a private PipeWire (dbus-daemon...)
   libportaudio2 pulseaudio-utils pipewire pipewire-pulse wireplumber dbus-daemon
   espeak-ng  # test speech for the spoken-PII tests and benchmark (tests/audio, benchmarks/bench_speech.py)
+  fonts-dejavu-core  # the screen-recording samples for the on-screen text tests and benchmark (screen_samples.py)
 )
 
 if command -v dpkg-query >/dev/null 2>&1; then

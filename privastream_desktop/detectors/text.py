@@ -58,6 +58,9 @@ _PAD = 8  # px read around a changed area (tiles already round it out by up to 1
 _FULL_FRAME_SHARE = 0.85  # read the whole frame when changed rectangles cover more than this
 
 _log_lock = threading.Lock()
+# what the newest live detector has read (reference pictures, lines, areas still to read), in memory only
+_live_screen: list[tuple[np.ndarray, np.ndarray, list, list]] = []
+_live_lock = threading.Lock()
 
 
 def quiet_rapidocr() -> None:
@@ -205,53 +208,71 @@ class TextBlock:
     where: list[tuple[int, int] | None]
 
 
+def _components(
+    count: int, linked: Callable[[int, int], bool], order: Sequence[int], near: Callable[[int, int], bool]
+) -> list[list[int]]:
+    """Connected components of ``linked`` (union-find); ``order`` sorted so that ``near`` fails for all later pairs."""
+    parent = list(range(count))
+
+    def root(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    for k, i in enumerate(order):
+        for j in order[k + 1 :]:
+            if not near(i, j):
+                break
+            if linked(i, j):
+                parent[root(j)] = root(i)
+    groups: dict[int, list[int]] = {}
+    for i in order:
+        groups.setdefault(root(i), []).append(i)
+    return list(groups.values())
+
+
 def group_blocks(lines: Sequence[OcrLine]) -> list[list[list[int]]]:
     """Lines grouped into rows (one baseline, close together, left to right) and rows into blocks.
 
-    Returns blocks, top to bottom, each a list of rows, each a list of line indices. Unrelated
-    panels side by side stay apart: rows need a small horizontal gap, stacked rows an overlap.
+    Returns blocks, top to bottom, each a list of rows, each a list of line indices. OCR often splits
+    a row (a seed grid: one box per item), so rows are connected pieces, whatever order they come in.
+    Unrelated panels side by side stay apart: rows need a small horizontal gap, stacked rows an overlap.
     """
-    order = sorted(range(len(lines)), key=lambda i: (lines[i].box.y1, lines[i].box.x1))
-    rows: list[list[int]] = []
-    for i in order:
-        b = lines[i].box
-        placed = False
-        for row in rows:
-            r = lines[row[-1]].box
-            overlap = min(b.y2, r.y2) - max(b.y1, r.y1)
-            similar = max(b.height, r.height) <= 1.6 * max(1.0, min(b.height, r.height))
-            x_lo, x_hi = min(lines[j].box.x1 for j in row), max(lines[j].box.x2 for j in row)
-            gap = max(b.x1 - x_hi, x_lo - b.x2)
-            if overlap >= 0.5 * min(b.height, r.height) and similar and gap <= 2.5 * max(b.height, r.height):
-                row.append(i)
-                placed = True
-                break
-        if not placed:
-            rows.append([i])
-    for row in rows:
-        row.sort(key=lambda j: lines[j].box.x1)
+    boxes = [line.box for line in lines]
 
-    def extent(row: list[int]) -> Box:
-        box = lines[row[0]].box
+    def similar(a: Box, b: Box) -> bool:
+        return max(a.height, b.height) <= 1.6 * max(1.0, min(a.height, b.height))
+
+    def same_row(i: int, j: int) -> bool:
+        a, b = boxes[i], boxes[j]
+        overlap = min(a.y2, b.y2) - max(a.y1, b.y1)
+        gap = max(a.x1 - b.x2, b.x1 - a.x2)
+        return overlap >= 0.5 * min(a.height, b.height) and similar(a, b) and gap <= 2.5 * max(a.height, b.height)
+
+    by_top = sorted(range(len(lines)), key=lambda i: boxes[i].y1)
+    rows = _components(len(lines), same_row, by_top, lambda i, j: boxes[j].y1 < boxes[i].y2)
+    for row in rows:
+        row.sort(key=lambda j: boxes[j].x1)
+    extents = []
+    for row in rows:
+        box = boxes[row[0]]
         for j in row[1:]:
-            box = box.union(lines[j].box)
-        return box
+            box = box.union(boxes[j])
+        extents.append(box)
 
-    rows.sort(key=lambda row: extent(row).y1)
-    blocks: list[list[list[int]]] = []
-    for row in rows:
-        e = extent(row)
-        for block in reversed(blocks):
-            last = extent(block[-1])
-            gap = e.y1 - last.y2
-            h = max(e.height, last.height)
-            similar = h <= 1.6 * max(1.0, min(e.height, last.height))
-            if -0.5 * h <= gap <= 0.8 * h and similar and min(e.x2, last.x2) > max(e.x1, last.x1):
-                block.append(row)
-                break
-        else:
-            blocks.append([row])
-    return blocks
+    def stacked(i: int, j: int) -> bool:
+        a, b = extents[i], extents[j]
+        upper, lower = (a, b) if a.y1 <= b.y1 else (b, a)
+        h = max(a.height, b.height)
+        gap = lower.y1 - upper.y2
+        return -0.5 * h <= gap <= 0.8 * h and similar(a, b) and min(a.x2, b.x2) > max(a.x1, b.x1)
+
+    by_row_top = sorted(range(len(rows)), key=lambda i: extents[i].y1)
+    reach = 2.0 * max((e.height for e in extents), default=0.0)
+    blocks = _components(len(rows), stacked, by_row_top, lambda i, j: extents[j].y1 <= extents[i].y2 + reach)
+    blocks.sort(key=lambda block: extents[block[0]].y1)
+    return [[rows[i] for i in sorted(block, key=lambda i: extents[i].y1)] for block in blocks]
 
 
 def block_text(lines: Sequence[OcrLine], rows: Sequence[Sequence[int]]) -> TextBlock:
@@ -281,11 +302,37 @@ def _bip39() -> frozenset[str]:
     return frozenset(Mnemonic("english").wordlist)
 
 
-def seed_like(text: str) -> bool:
-    """A block that is mostly BIP-39 words: a wrapped recovery phrase, not a chat that uses common words."""
+def seed_words(text: str) -> int:
+    """How many BIP-39 words a row holds if it is made of them (3 in 4 of its words at least), else 0.
+
+    A grid row ("1. witch 2. salad 3. noble") or a line of a wrapped phrase is; a chat line that
+    happens to use common words ("message", "number", "about", "match") mixes in others ("the", names).
+    """
     words = [w.lower() for w in _WORD.findall(text)]
     hits = sum(w in _bip39() for w in words)
-    return hits >= 12 and hits >= 0.75 * len(words)
+    return hits if (hits >= 2 and hits >= 0.75 * len(words)) or (hits and hits == len(words)) else 0
+
+
+def seed_runs(rows_text: Sequence[str]) -> list[tuple[int, int]]:
+    """Runs of consecutive rows (first, end) made of BIP-39 words, with 12 of them at least."""
+    out, start, count = [], 0, 0
+    for k, text in enumerate([*rows_text, ""]):
+        hits = seed_words(text)
+        if hits:
+            if not count:
+                start = k
+            count += hits
+            continue
+        if count >= 12 and k - start > 1:
+            out.append((start, k))
+        count = 0
+    return out
+
+
+def seed_like(text: str) -> bool:
+    """Whether these rows (one per line) are a recovery phrase spread over lines."""
+    rows = text.split("\n")
+    return any(end - first == len(rows) for first, end in seed_runs(rows))
 
 
 def match_boxes(
@@ -669,6 +716,19 @@ class TextPiiDetector:
         self._found: dict[tuple[int, str], list] = {}  # (recognizer, text) -> matches (bounded)
         self._seeds = seed_recognizer(self._recognizer)
         self.stats = OcrStats()
+        if budget_s is not None:
+            self._adopt_live_screen()
+
+    def _adopt_live_screen(self) -> None:
+        """Start from what the previous live detector had read (the app rebuilds detectors on every
+        settings change; reading the whole screen again would hide the picture for seconds). Safe by
+        construction: anything that differs from that reference is read again on the first look."""
+        with _live_lock:
+            state = _live_screen[0] if _live_screen else None
+        if state is not None:
+            reference, grey, lines, dirty = state
+            self._reference, self._grey = reference.copy(), grey.copy()
+            self._lines, self._dirty = list(lines), list(dirty)
 
     @property
     def lines(self) -> list[OcrLine]:
@@ -684,18 +744,27 @@ class TextPiiDetector:
         return self.pii_regions(image)
 
     def read(self, image: np.ndarray) -> None:
-        """Bring the known lines up to date with ``image``, reading only what changed."""
+        """Bring the known lines up to date with ``image``, reading only what changed.
+
+        With a budget (live), the first read is still whole (until it is done, the lane has no
+        verdict and frames fail closed); later looks read small changes first (a notification, a
+        chat line), then what earlier looks had no time for, oldest first and at least one piece
+        per look, then large new changes in bands, until the budget is spent.
+        """
         height, width = image.shape[:2]
         grey = cv2.cvtColor(image, cv2.COLOR_BGR2GRAY) if image.ndim == 3 else image.copy()
         current = small_grey(grey)
         self.stats.calls += 1
         spent = 0.0
-        if self._reference is None or self._reference.shape != current.shape or self._grey is None:
+        carried: list[Rect] = []
+        first = self._reference is None or self._reference.shape != current.shape or self._grey is None
+        if first:
             self._lines = []
             rects = [(0, 0, width, height)]
             self._reference, self._grey, self._dirty = current, grey, []
         else:
-            wanted: list[Rect] = list(self._dirty)
+            carried, self._dirty = self._dirty, []
+            wanted: list[Rect] = []
             for patch in changed_rects(self._reference, current, width, height):
                 strips = self._follow_scroll(_grow(patch, 2 * _PAD, width, height), grey)
                 wanted.extend(strips if strips is not None else [_grow(patch, _PAD, width, height)])
@@ -705,11 +774,18 @@ class TextPiiDetector:
                 sx1, sy1, sx2, sy2 = x1 // _SCALE, y1 // _SCALE, -(-x2 // _SCALE), -(-y2 // _SCALE)
                 self._reference[sy1:sy2, sx1:sx2] = current[sy1:sy2, sx1:sx2]
             rects = self._rects_to_read(wanted, width, height)
-        if self.budget_s is not None:
-            rects = sorted((band for r in rects for band in _bands(r)), key=_area)
-        self._dirty = []
-        for rect in rects:
-            if self.budget_s is not None and spent >= self.budget_s:
+            # left over from earlier looks, unless a new change takes it in anyway
+            carried = [c for c in carried if not any(_inter(c, r) >= 0.8 * _area(c) for r in rects)]
+        if self.budget_s is None or first:
+            queue = [(rect, True) for rect in rects]  # (rectangle, must be read now)
+        else:
+            small = 0.04 * width * height
+            bands = [band for r in rects for band in _bands(r)]
+            queue = sorted(((r, False) for r in bands if _area(r) <= small), key=lambda item: _area(item[0]))
+            queue += [(r, k == 0) for k, r in enumerate(carried)]
+            queue += [(r, False) for r in bands if _area(r) > small]
+        for rect, now in queue:
+            if self.budget_s is not None and spent >= self.budget_s and not now:
                 self._dirty.append(rect)  # next look
                 continue
             seconds, _ = self._read_rect(image, rect)
@@ -717,6 +793,9 @@ class TextPiiDetector:
         self.stats.per_call.append(spent)
         self.stats.lines = len(self._lines)
         self.stats.pending = len(self._dirty)
+        if self.budget_s is not None and self._reference is not None and self._grey is not None:
+            with _live_lock:
+                _live_screen[:] = [(self._reference, self._grey, self._lines, self._dirty)]
 
     def _follow_scroll(self, region: Rect, grey: np.ndarray) -> list[Rect] | None:
         """If ``region`` scrolled, move its known lines with it and return only the strips left to read."""
@@ -760,8 +839,8 @@ class TextPiiDetector:
             if merged == rects:
                 break
             rects = merged
-        if sum(_area(r) for r in rects) > _FULL_FRAME_SHARE * width * height:
-            return [(0, 0, width, height)]
+        if self.budget_s is None and sum(_area(r) for r in rects) > _FULL_FRAME_SHARE * width * height:
+            return [(0, 0, width, height)]  # one read of everything costs less than many pieces
         return rects
 
     def _whole_lines(self, rect: Rect, width: int, height: int) -> Rect:
@@ -792,7 +871,8 @@ class TextPiiDetector:
             self.stats.seconds += elapsed
             self.stats.pixels += crop.shape[0] * crop.shape[1]
             self.stats.full_frames += rect == (0, 0, width, height)
-            # a line running off the crop was cut: read again, wider (4 line heights) or taller (one)
+            # a line running off the crop was cut: read again, wider (4 line heights) or taller (half of one:
+            # the OCR's line box overhangs the ink, a line touching the edge is usually whole)
             cut_left = x1 > 0 and any(line.box.x1 <= x1 + 2 for line in found)
             cut_right = x2 < width and any(line.box.x2 >= x2 - 2 for line in found)
             cut_top = y1 > 0 and any(line.box.y1 <= y1 + 1 for line in found)
@@ -801,9 +881,9 @@ class TextPiiDetector:
                 h = int(max(line.height for line in found)) + 2
                 rect = (
                     max(0, x1 - 4 * h) if cut_left else x1,
-                    max(0, y1 - h) if cut_top else y1,
+                    max(0, y1 - h // 2 - 2) if cut_top else y1,
                     min(width, x2 + 4 * h) if cut_right else x2,
-                    min(height, y2 + h) if cut_bottom else y2,
+                    min(height, y2 + h // 2 + 2) if cut_bottom else y2,
                 )
                 rect = self._whole_lines(rect, width, height)  # and cut no other line on the way
                 continue
@@ -826,15 +906,15 @@ class TextPiiDetector:
             return inks[index]
 
         # Each row is recognised on its own: joined over several rows, chat lines full of common words
-        # read like a seed phrase to the recognizers. Whole blocks are looked at for one thing only: a
-        # recovery phrase wrapped over lines, when the block is made of BIP-39 words.
+        # read like a seed phrase to the recognizers. Rows together are looked at for one thing only:
+        # a recovery phrase wrapped over lines or laid out as a grid, rows made of BIP-39 words.
         texts: list[tuple[TextBlock, object]] = []
         for block in group_blocks(self._lines):
-            texts.extend((block_text(self._lines, [row]), self._recognizer) for row in block)
+            rows = [block_text(self._lines, [row]) for row in block]
+            texts.extend((row, self._recognizer) for row in rows)
             if len(block) > 1 and self._seeds is not None:
-                whole = block_text(self._lines, block)
-                if seed_like(whole.text):
-                    texts.append((whole, self._seeds))
+                for first, end in seed_runs([row.text for row in rows]):
+                    texts.append((block_text(self._lines, block[first:end]), self._seeds))
         for text, recognizer in texts:
             key = (id(recognizer), text.text)
             matches = self._found.get(key)

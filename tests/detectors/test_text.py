@@ -159,3 +159,40 @@ def test_boxes_are_frame_coordinates_for_crops(engine):
     crop = page.bgr()[480:540, 680:1100]
     lines = engine.read(np.ascontiguousarray(crop), (680, 480))
     assert lines and all(Box(680, 480, 1100, 540).intersection_area(line.box) == line.box.area for line in lines)
+
+
+def test_live_looks_on_a_budget_read_small_changes_first_and_finish_the_rest_later(engine, monkeypatch):
+    import privastream_desktop.detectors.text as text_module
+
+    monkeypatch.setattr(text_module, "_live_screen", [])  # no earlier live detector to start from
+    page = Page()
+    page.line(40, 40, "Contact me at jane.doe@example.com for the meeting")
+    detector = TextPiiDetector(engine=engine, budget_s=0.001)  # every look: one piece, then stop
+    detector.detect(page.bgr())  # the first read is whole even on a budget
+    assert detector.stats.full_frames == 1 and detector.stats.pending == 0
+    for k in range(6):  # a screenful of new lines, and a notification in a corner
+        page.line(40, 150 + 70 * k, f"runner-{k} finished build 2.4.{k} at 12:0{k} with 31{k} tests")
+    page.line(900, 660, "call +1 415 555 0132", size=16)
+    labels = sorted(r.label for r in detector.detect(page.bgr()))
+    assert labels == ["email", "phone"]  # the small change was read first
+    assert detector.stats.pending > 0
+    for _ in range(12):
+        if not detector.stats.pending:
+            break
+        detector.detect(page.bgr())
+    assert detector.stats.pending == 0  # nothing starves
+    assert any("runner-5" in line.text for line in detector.lines)
+
+
+def test_a_new_live_detector_starts_from_what_the_previous_one_read(engine):
+    """The app rebuilds its detectors on every settings change; the screen need not be read again."""
+    page = Page()
+    page.line(40, 40, "Contact me at jane.doe@example.com for the meeting")
+    TextPiiDetector(engine=engine, budget_s=0.4).detect(page.bgr())
+    again = TextPiiDetector(engine=engine, budget_s=0.4)
+    assert [r.label for r in again.detect(page.bgr())] == ["email"]
+    assert again.stats.reads == 0
+    page.line(40, 300, "call +1 415 555 0132 tonight")
+    changed = TextPiiDetector(engine=engine, budget_s=0.4)
+    assert sorted(r.label for r in changed.detect(page.bgr())) == ["email", "phone"]
+    assert changed.stats.full_frames == 0  # only the new line was read
