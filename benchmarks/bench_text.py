@@ -176,9 +176,11 @@ def live(clip: Path, settings: ProtectionSettings, delay: float, n: int) -> tupl
     The lead-in is the start-up: the first OCR look reads a full screen of text, which takes seconds,
     and frames fail closed until it is done.
     """
+    import privastream_desktop.detectors.text as text_detector
     from privastream_desktop.live import LiveFrame, LivePipeline
     from privastream_desktop.sources import FileLoopSource
 
+    text_detector._live_screen.clear()  # each run starts cold, not from the previous run's screen
     source = FileLoopSource(clip, loop=False)
     first = round(LEAD_IN * source.fps)
     masks = _Masks(settings.redaction.padding)
@@ -240,6 +242,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--scenes", default=",".join(SCREEN_SCENES))
     parser.add_argument("--live", default="0,1.5", help="privacy delays (s) to run live; empty: none")
+    parser.add_argument("--no-export", action="store_true", help="live runs only")
     parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="override a setting")
     args = parser.parse_args()
     settings = settings_from(args.set)
@@ -258,9 +261,11 @@ def main() -> None:
             truth = [f.truth for f in render_screen(scene, seconds=args.seconds)]
             n = len(truth)
             print(f"{scene}: {n} frames, {sum(t.is_pii for f in truth for t in f)} PII box-frames drawn")
-            info, masks, tmasks = export(clip, Path(tmp) / f"{scene}_out.mp4", settings, n)
-            s = score(truth, masks, tmasks)
-            report("export", s, info)
+            info = {}
+            if not args.no_export:
+                info, masks, tmasks = export(clip, Path(tmp) / f"{scene}_out.mp4", settings, n)
+                s = score(truth, masks, tmasks)
+                report("export", s, info)
             if "looks" in info:
                 print(
                     f"  {'':<10} OCR {info['ocr_s']:.1f} s in all = {1000 * info['ocr_s'] / n:.0f} ms per frame; "
@@ -271,8 +276,8 @@ def main() -> None:
                 ocr_s += info["ocr_s"]
                 frames += n
                 looks += info["looks"]
-            for key in ("pii", "readable", "before_cover", "benign", "altered", "altered_text"):
-                totals["export"][key] += s[key]
+                for key in ("pii", "readable", "before_cover", "benign", "altered", "altered_text"):
+                    totals["export"][key] += s[key]
             if delays:
                 clip = write_screen_clip(
                     Path(tmp) / f"{scene}_live.mp4", scene, args.seconds, lead_in=LEAD_IN, tail=TAIL

@@ -8,9 +8,10 @@ text masks are not tracked by motion like faces (``tracking.py``) but held by co
   difference under ``tolerance`` grey levels (video noise and a blinking caret stay under it; a
   notification leaving, a tab switch or new text go over). Before ``k`` this reaches back into
   frames the delay line still holds, which is what covers a secret from its first frame;
-* **follow**: when the pixels no longer match in place, the box is searched for nearby (a few px
-  sideways, up to ~100 px up or down: a chat or terminal scrolling by a line or two) and, if it is
-  there, the mask moves with it;
+* **follow**: when the pixels no longer match in place, the box is searched for nearby, frame by
+  frame (up to 64 px sideways: a notification sliding in; up to 100 px up or down: a chat or
+  terminal scrolling by a line or two; on blurred copies, so a move by an odd number of pixels still
+  matches) and, if it is there, the mask moves with it, also while partly out of the picture;
 * **end**: when it is found nowhere, the hold ends and the next OCR look decides. Live, where frames
   leave before OCR answers, the old box stays on for up to ``grace_frames`` (0.5 s) after the change
   unless a look at a frame at or after the change has ruled by then: a redraw, a hover effect or a

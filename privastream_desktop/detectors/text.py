@@ -1,22 +1,28 @@
 """On-screen text PII: OCR where the picture changed, PII recognizers, word-precise boxes.
 
-OCR is the slowest thing the engine runs (PP-OCRv6 small via rapidocr: about 300 ms to find text in a
-720p frame plus about 2 ms per character read, on one core), so ``TextPiiDetector`` never reads a whole
-frame twice:
+OCR is the slowest thing the engine runs (PP-OCRv6 small via rapidocr: about 300 ms to find the text in
+a 720p frame plus about 2 ms per character read, on one core; a screen full of text takes seconds), so
+``TextPiiDetector`` never reads a whole frame twice:
 
-* it keeps a small grey copy of the last picture it read (1/4 size) and compares each new keyframe
-  with it; only 32 px tiles that changed are read again, grown into padded rectangles that take in
-  every known text line they touch (so a line is never read in pieces), or the whole frame when most
-  of it changed (a scene switch, a moving camera);
-* lines read earlier stay valid for the parts that did not change, so every call still answers for
-  the whole frame;
-* lines are grouped into blocks (a paragraph, a chat message, an address over two lines) and each
-  block's text goes once through ``PiiRecognizer``; results are cached by text.
+* it keeps a 1/4-size grey copy of what it read and compares each new keyframe with it; only 16 px
+  tiles that changed are read again, as padded rectangles grown over every known line they touch
+  (a line is never read in pieces; a line that still runs off a crop is read again, wider), or the
+  whole frame when almost all of it changed (a scene switch, a moving camera);
+* a changed area that is the old one moved up or down (a chat or terminal scrolling) is recognised
+  by a row-profile search checked on every pixel: its lines move with it and only the strips that
+  scrolled in are read;
+* lines read earlier stay valid where nothing changed, so every call answers for the whole frame;
+* each row of text (pieces on one baseline) goes through ``PiiRecognizer`` once (cached by text);
+  rows made of BIP-39 words are also read together, for recovery phrases wrapped or laid out in a
+  grid over several rows;
+* live, a look has a time budget (``budget_s``): after a whole first read, small changes first
+  (a notification, a chat line), then what earlier looks had no time for, then large changes in
+  bands. A detector built while another live one ran starts from what that one read.
 
-A match is a character span of a line; rapidocr places each recognised character (from the CTC
-columns of the recognizer), so the box covers the secret plus a margin and the rest of the line
-stays readable. The margin is measured: the character estimate is off by up to about 0.35 line
-heights at a word's end (32 px fonts), see ``MARGIN_X``.
+A match is a character span of a row; rapidocr places each recognised character (from the CTC
+columns of its recognizer), so the box covers the secret plus a margin and the rest of the line stays
+readable. An edge at a word boundary is moved to the blank gap beside the word (plain backgrounds);
+elsewhere the margin is the measured error of the character estimate (up to ~0.35 line heights).
 
 The detector keeps state between calls (the reference picture and the lines read), so its lane must
 run one worker and feed it frames in order, which ``DetectorLane`` does for ``workers=1``.
@@ -708,6 +714,7 @@ class TextPiiDetector:
         # so a notification is read within a look or two even while a whole new screen is being read.
         self.budget_s = budget_s
         self._dirty: list[Rect] = []  # changed areas a budgeted look had no time for
+        self._last_read: list[Rect] = []  # what the previous look read
         kinds_key = None if kinds is None else frozenset(kinds)
         self._recognizer = recognizer or shared_recognizer(kinds_key, tuple(t for t in terms if t.strip()))
         self._reference: np.ndarray | None = None  # 1/4 grey of what the known lines were read from
@@ -779,17 +786,23 @@ class TextPiiDetector:
         if self.budget_s is None or first:
             queue = [(rect, True) for rect in rects]  # (rectangle, must be read now)
         else:
-            small = 0.04 * width * height
+            # Fresh changes first, small ones first (a notification, a chat line, new terminal output);
+            # areas the last look read already (a score or a clock that changes all the time) wait their
+            # turn after what earlier looks left over, of which at least one piece is read per look.
             bands = [band for r in rects for band in _bands(r)]
-            queue = sorted(((r, False) for r in bands if _area(r) <= small), key=lambda item: _area(item[0]))
+            again = [any(_inter(r, o) >= 0.5 * _area(r) for o in self._last_read) for r in bands]
+            queue = [(r, False) for r in sorted((r for r, a in zip(bands, again, strict=True) if not a), key=_area)]
             queue += [(r, k == 0) for k, r in enumerate(carried)]
-            queue += [(r, False) for r in bands if _area(r) > small]
+            queue += [(r, False) for r in sorted((r for r, a in zip(bands, again, strict=True) if a), key=_area)]
+        read_now: list[Rect] = []
         for rect, now in queue:
             if self.budget_s is not None and spent >= self.budget_s and not now:
                 self._dirty.append(rect)  # next look
                 continue
-            seconds, _ = self._read_rect(image, rect)
+            seconds, done = self._read_rect(image, rect)
             spent += seconds
+            read_now.append(done)
+        self._last_read = read_now
         self.stats.per_call.append(spent)
         self.stats.lines = len(self._lines)
         self.stats.pending = len(self._dirty)
