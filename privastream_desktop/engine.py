@@ -55,7 +55,7 @@ class ProtectionSettings:
     sensitive_terms: tuple[str, ...] = ()  # the user's own (real name, home town...), for text and speech
     text_interval_s: float = 0.33
     text_stuck_s: float = 8.0
-    text_live_budget_s: float = 0.4  # live: OCR per look; small changed areas first, the rest next look
+    text_live_budget_s: float = 0.5  # live: OCR per look; fresh small changes first, the rest next look
     text_live_duty: float = 0.5
     # Spoken PII (audio/): bleep, mute or muffle what is said, padded by the measured Whisper timestamp
     # error; mouth_blur hides the lips of every face while it is said.

@@ -553,6 +553,18 @@ def _touch(a: Rect, b: Rect, gap: int = 0) -> bool:
     return a[0] - gap < b[2] and b[0] - gap < a[2] and a[1] - gap < b[3] and b[1] - gap < a[3]
 
 
+def _cuts(rect: Rect, line: Rect) -> bool:
+    """Whether reading ``rect`` would read part of this line: over a third of its height, any of its width.
+
+    An OCR line box overhangs its glyphs by a few pixels; a rectangle that only grazes that margin
+    does not cut the text, and counting it would chain through every line of a tightly set chat.
+    """
+    h = max(1, line[3] - line[1])
+    overlap_y = min(rect[3], line[3]) - max(rect[1], line[1])
+    overlap_x = min(rect[2], line[2]) - max(rect[0], line[0])
+    return overlap_x > 0 and overlap_y >= 0.3 * h
+
+
 def _union(a: Rect, b: Rect) -> Rect:
     return (min(a[0], b[0]), min(a[1], b[1]), max(a[2], b[2]), max(a[3], b[3]))
 
@@ -652,8 +664,9 @@ def find_scroll(ref: np.ndarray, cur: np.ndarray, max_shift: int) -> tuple[int, 
     return shift, todo
 
 
-def _bands(rect: Rect, tall: int = 256, step: int = 192, overlap: int = 32) -> list[Rect]:
-    """A tall rectangle as overlapping horizontal bands, so a budgeted look can read part of it."""
+def _bands(rect: Rect, tall: int = 160, step: int = 96, overlap: int = 24) -> list[Rect]:
+    """A tall rectangle as overlapping horizontal bands (4 lines of chat or so: about 0.3 s of OCR each),
+    so a budgeted look can read part of it and stop."""
     x1, y1, x2, y2 = rect
     if y2 - y1 <= tall:
         return [rect]
@@ -784,24 +797,27 @@ class TextPiiDetector:
             # left over from earlier looks, unless a new change takes it in anyway
             carried = [c for c in carried if not any(_inter(c, r) >= 0.8 * _area(c) for r in rects)]
         if self.budget_s is None or first:
-            queue = [(rect, True) for rect in rects]  # (rectangle, must be read now)
+            queue = [(rect, True, False) for rect in rects]  # (rectangle, must be read now, left over)
         else:
             # Fresh changes first, small ones first (a notification, a chat line, new terminal output);
             # areas the last look read already (a score or a clock that changes all the time) wait their
             # turn after what earlier looks left over, of which at least one piece is read per look.
             bands = [band for r in rects for band in _bands(r)]
             again = [any(_inter(r, o) >= 0.5 * _area(r) for o in self._last_read) for r in bands]
-            queue = [(r, False) for r in sorted((r for r, a in zip(bands, again, strict=True) if not a), key=_area)]
-            queue += [(r, k == 0) for k, r in enumerate(carried)]
-            queue += [(r, False) for r in sorted((r for r, a in zip(bands, again, strict=True) if a), key=_area)]
+            fresh = sorted((r for r, a in zip(bands, again, strict=True) if not a), key=_area)
+            queue = [(r, False, False) for r in fresh]
+            queue += [(r, k == 0, True) for k, r in enumerate(carried)]
+            queue += [(r, False, False) for r in sorted((r for r, a in zip(bands, again, strict=True) if a), key=_area)]
         read_now: list[Rect] = []
-        for rect, now in queue:
+        older: list[Rect] = []
+        for rect, now, left_over in queue:
             if self.budget_s is not None and spent >= self.budget_s and not now:
-                self._dirty.append(rect)  # next look
+                (older if left_over else self._dirty).append(rect)  # next look, oldest first
                 continue
             seconds, done = self._read_rect(image, rect)
             spent += seconds
             read_now.append(done)
+        self._dirty = older + self._dirty
         self._last_read = read_now
         self.stats.per_call.append(spent)
         self.stats.lines = len(self._lines)
@@ -825,7 +841,7 @@ class TextPiiDetector:
             return None
         shift, todo = found
         width, height = grey.shape[1], grey.shape[0]
-        kept = [line for line in self._lines if not _touch(_line_rect(line), region)]
+        kept = [line for line in self._lines if not _cuts(region, _line_rect(line))]
         strips: list[Rect] = []
         inside_ids = {id(line) for line in inside}
         for line in self._lines:
@@ -836,7 +852,7 @@ class TextPiiDetector:
                 # move with it (a notification over a chat) or scrolled out are read again or gone
                 if top >= 0 and bottom <= y2 - y1 and not todo[top:bottom].any():
                     kept.append(moved)
-            elif _touch(_line_rect(line), region):
+            elif _cuts(region, _line_rect(line)):
                 strips.append(_grow(_line_rect(line), 4, width, height))  # half in: read it again
         self._lines = kept
         self.stats.scrolls += 1
@@ -862,7 +878,7 @@ class TextPiiDetector:
             grown = rect
             for line in self._lines:
                 lr = _line_rect(line)
-                if _touch(grown, lr) and _union(grown, lr) != grown:
+                if _cuts(grown, lr) and _union(grown, lr) != grown:
                     grown = _union(grown, _grow(lr, 4, width, height))
             if grown == rect:
                 break
@@ -901,7 +917,7 @@ class TextPiiDetector:
                 rect = self._whole_lines(rect, width, height)  # and cut no other line on the way
                 continue
             break
-        self._lines = [line for line in self._lines if not _touch(_line_rect(line), rect)] + found
+        self._lines = [line for line in self._lines if not _cuts(rect, _line_rect(line))] + found
         return spent, rect
 
     def pii_regions(self, image: np.ndarray | None = None) -> list[Region]:
