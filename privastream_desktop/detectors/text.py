@@ -533,8 +533,9 @@ def changed_rects(reference: np.ndarray, current: np.ndarray, frame_w: int, fram
     tiles = (padded.reshape(th, _TILE, tw, _TILE).max(axis=(1, 3)) >= level).astype(np.uint8)
     if not tiles.any():
         return []
-    # close one-tile gaps: the lines of one scrolling panel are one patch, not one each
-    tiles = cv2.morphologyEx(tiles, cv2.MORPH_CLOSE, np.ones((3, 3), np.uint8)) | tiles
+    # close small vertical gaps: the lines of one scrolling panel are one patch, not one each (sideways
+    # gaps stay open: a video tile beside a chat is another change, and would spoil its scroll match)
+    tiles = cv2.morphologyEx(tiles, cv2.MORPH_CLOSE, np.ones((3, 1), np.uint8)) | tiles
     count, _labels, stats, _ = cv2.connectedComponentsWithStats(tiles, connectivity=8)
     unit = _TILE * _SCALE
     out = []
