@@ -17,7 +17,7 @@ import os
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
@@ -74,11 +74,17 @@ def check_input(src: Path) -> None:
         raise InputError(f"input file is empty (0 bytes): {src}")
 
 
-def check_paths(src: Path, dst: Path, *, overwrite: bool = False) -> None:
-    """Refuse, with one clear line, every input/output pair that would fail or lose data."""
+def check_paths(
+    src: Path, dst: Path, *, overwrite: bool = False, formats: Collection[str] = OUTPUT_FORMATS
+) -> None:
+    """Refuse, with one clear line, every input/output pair that would fail or lose data.
+
+    ``formats`` are the output extensions this kind of export can write (video here, audio for
+    ``privastream audio``); every other rule is the same for both.
+    """
     check_input(src)
-    if dst.suffix.lower() not in OUTPUT_FORMATS:
-        raise InputError(f"output must end in one of {', '.join(OUTPUT_FORMATS)}: {dst}")
+    if dst.suffix.lower() not in formats:
+        raise InputError(f"output must end in one of {', '.join(formats)}: {dst}")
     if dst.exists() and (dst.resolve() == src.resolve() or os.path.samefile(src, dst)):
         raise InputError(f"output would overwrite the input file: {dst}")
     if dst.exists() and not overwrite:

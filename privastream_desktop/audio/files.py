@@ -8,7 +8,6 @@ the input is never overwritten.
 
 from __future__ import annotations
 
-import os
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -22,7 +21,7 @@ import numpy as np
 from privastream_desktop.atomic import atomic_output
 from privastream_desktop.audio.blocks import AudioBlock, SpeechRedaction
 from privastream_desktop.audio.redactor import AudioRedactor
-from privastream_desktop.video_export import InputError, check_input
+from privastream_desktop.video_export import InputError, check_input, check_paths
 
 if TYPE_CHECKING:
     from privastream_desktop.engine import ProtectionSettings
@@ -115,22 +114,6 @@ def decode_audio(src: Path, *, rate: int | None = None, mono: bool = False) -> D
         container.close()
 
 
-def check_audio_paths(src: Path, dst: Path, *, overwrite: bool = False) -> None:
-    """Refuse, with one clear line, every input/output pair that would fail or lose data."""
-    check_input(src)
-    if dst.suffix.lower() not in AUDIO_FORMATS:
-        raise InputError(f"output must end in one of {', '.join(AUDIO_FORMATS)}: {dst}")
-    if dst.exists() and (dst.resolve() == src.resolve() or os.path.samefile(src, dst)):
-        raise InputError(f"output would overwrite the input file: {dst}")
-    if dst.exists() and not overwrite:
-        raise InputError(f"output file already exists (use --overwrite to replace it): {dst}")
-    folder = dst.parent if str(dst.parent) else Path(".")
-    if not folder.is_dir():
-        raise InputError(f"output folder does not exist: {folder}")
-    if not os.access(folder, os.W_OK | os.X_OK):
-        raise InputError(f"output folder is not writable: {folder}")
-
-
 def encode_into(
     out: av.container.OutputContainer, stream: av.audio.stream.AudioStream, samples: np.ndarray, rate: int
 ) -> None:
@@ -187,7 +170,7 @@ class AudioRedactionJob:
     def run(self) -> AudioReport:
         from privastream_desktop.audio.speech_guard import redact_speech_file
 
-        check_audio_paths(self.src, self.dst, overwrite=self.overwrite)
+        check_paths(self.src, self.dst, overwrite=self.overwrite, formats=AUDIO_FORMATS)
         started = time.perf_counter()
         audio = decode_audio(self.src)
         redactions = (
