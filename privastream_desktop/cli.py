@@ -8,12 +8,16 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 
 from privastream_desktop import __version__
 from privastream_desktop.engine import ProtectionSettings
 from privastream_desktop.model_store import ModelError, ModelStore
 from privastream_desktop.redactor import MaskStyle, RedactionSettings
+
+T = TypeVar("T")
 
 
 def _fraction(text: str) -> float:
@@ -200,8 +204,21 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _run_export(run: Callable[[], T], output: Path) -> T | None:
+    """Run an export job; bad input or a failed write is one ``error:`` line and None, never a traceback."""
+    from privastream_desktop.video_export import InputError
+
+    try:
+        return run()
+    except (InputError, ModelError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+    except OSError as exc:
+        print(f"error: could not write {output}: {exc.strerror or exc}", file=sys.stderr)
+    return None
+
+
 def _run_video(args: argparse.Namespace) -> int:
-    from privastream_desktop.video_export import InputError, VideoRedactionJob
+    from privastream_desktop.video_export import VideoRedactionJob
 
     if args.no_faces and args.no_plates and args.no_text and args.no_speech:
         print("error: nothing to hide: --no-faces, --no-plates, --no-text and --no-speech given", file=sys.stderr)
@@ -243,16 +260,12 @@ def _run_video(args: argparse.Namespace) -> int:
         bars[0].update(done - bars[0].n)
 
     try:
-        report = job.run(progress)
-    except (InputError, ModelError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 1
-    except OSError as exc:
-        print(f"error: could not write {args.output}: {exc.strerror or exc}", file=sys.stderr)
-        return 1
+        report = _run_export(lambda: job.run(progress), args.output)
     finally:
         for bar in bars:
             bar.close()
+    if report is None:
+        return 1
     spoken = ""
     if report.audio and settings.speech:
         spoken = f", {len(report.speech_redactions)} spoken passage(s) hidden by {settings.speech_mode}"
@@ -271,17 +284,11 @@ def _run_video(args: argparse.Namespace) -> int:
 
 def _run_audio(args: argparse.Namespace) -> int:
     from privastream_desktop.audio.files import AudioRedactionJob
-    from privastream_desktop.video_export import InputError
 
     settings = _speech_settings(ProtectionSettings(faces=False, plates=False), args)
     job = AudioRedactionJob(args.input, args.output, settings, overwrite=args.overwrite)
-    try:
-        report = job.run()
-    except (InputError, ModelError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 1
-    except OSError as exc:
-        print(f"error: could not write {args.output}: {exc.strerror or exc}", file=sys.stderr)
+    report = _run_export(job.run, args.output)
+    if report is None:
         return 1
     kinds = sorted({r.kind.value for r in report.redactions})
     print(
