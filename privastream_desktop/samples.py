@@ -15,7 +15,6 @@ import argparse
 import json
 import math
 import os
-import secrets
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
@@ -26,6 +25,7 @@ import av
 import cv2
 import numpy as np
 
+from privastream_desktop.atomic import atomic_output
 from privastream_desktop.resources import data_dir
 
 SCENES: tuple[str, ...] = ("moving_camera", "edge_entry", "small_faces", "moving_plates", "mixed")
@@ -887,44 +887,40 @@ def write_sample_clip(
         raise ValueError("yuv420p needs an even width and height")
     out = Path(path)
     out.parent.mkdir(parents=True, exist_ok=True)
-    # not tempfile.mkstemp: its 0600 mode would survive the rename and hide the clip from other users
-    tmp_name = str(out.with_name(f".{out.stem}.{os.getpid()}-{secrets.token_hex(4)}.part.mp4"))
-    try:
-        with av.open(tmp_name, "w", format="mp4", options={"movflags": "+faststart"}) as container:
-            video = container.add_stream("libx264", rate=fps, options={"preset": "veryfast", "crf": "20"})
-            video.width, video.height, video.pix_fmt = width, height, "yuv420p"
-            audio = container.add_stream("aac", rate=AUDIO_RATE, layout="mono") if with_audio else None
-            samples_done = 0
-            for frame in render_scene(scene, width=width, height=height, fps=fps, seconds=seconds, seed=seed):
-                vframe = av.VideoFrame.from_ndarray(frame.image, format="bgr24")
-                vframe.pts, vframe.time_base = frame.index, Fraction(1, fps)
-                container.mux(video.encode(vframe))
-                if audio is None:
-                    continue
-                due = round((frame.index + 1) * AUDIO_RATE / fps)  # keep audio interleaved with video
-                while samples_done + 1024 <= due:
-                    aframe = av.AudioFrame.from_ndarray(
-                        _melody(samples_done, 1024)[None, :], format="fltp", layout="mono"
-                    )
-                    aframe.sample_rate, aframe.pts = AUDIO_RATE, samples_done
-                    aframe.time_base = Fraction(1, AUDIO_RATE)
-                    container.mux(audio.encode(aframe))
-                    samples_done += 1024
-            if audio is not None:
-                total = round(round(seconds * fps) * AUDIO_RATE / fps)
-                if total > samples_done:
-                    aframe = av.AudioFrame.from_ndarray(
-                        _melody(samples_done, total - samples_done)[None, :], format="fltp", layout="mono"
-                    )
-                    aframe.sample_rate, aframe.pts = AUDIO_RATE, samples_done
-                    aframe.time_base = Fraction(1, AUDIO_RATE)
-                    container.mux(audio.encode(aframe))
-                container.mux(audio.encode(None))
-            container.mux(video.encode(None))
-        os.replace(tmp_name, out)
-    except BaseException:
-        Path(tmp_name).unlink(missing_ok=True)
-        raise
+    with (
+        atomic_output(out) as tmp,
+        av.open(str(tmp), "w", format="mp4", options={"movflags": "+faststart"}) as container,
+    ):
+        video = container.add_stream("libx264", rate=fps, options={"preset": "veryfast", "crf": "20"})
+        video.width, video.height, video.pix_fmt = width, height, "yuv420p"
+        audio = container.add_stream("aac", rate=AUDIO_RATE, layout="mono") if with_audio else None
+        samples_done = 0
+        for frame in render_scene(scene, width=width, height=height, fps=fps, seconds=seconds, seed=seed):
+            vframe = av.VideoFrame.from_ndarray(frame.image, format="bgr24")
+            vframe.pts, vframe.time_base = frame.index, Fraction(1, fps)
+            container.mux(video.encode(vframe))
+            if audio is None:
+                continue
+            due = round((frame.index + 1) * AUDIO_RATE / fps)  # keep audio interleaved with video
+            while samples_done + 1024 <= due:
+                aframe = av.AudioFrame.from_ndarray(
+                    _melody(samples_done, 1024)[None, :], format="fltp", layout="mono"
+                )
+                aframe.sample_rate, aframe.pts = AUDIO_RATE, samples_done
+                aframe.time_base = Fraction(1, AUDIO_RATE)
+                container.mux(audio.encode(aframe))
+                samples_done += 1024
+        if audio is not None:
+            total = round(round(seconds * fps) * AUDIO_RATE / fps)
+            if total > samples_done:
+                aframe = av.AudioFrame.from_ndarray(
+                    _melody(samples_done, total - samples_done)[None, :], format="fltp", layout="mono"
+                )
+                aframe.sample_rate, aframe.pts = AUDIO_RATE, samples_done
+                aframe.time_base = Fraction(1, AUDIO_RATE)
+                container.mux(audio.encode(aframe))
+            container.mux(audio.encode(None))
+        container.mux(video.encode(None))
     return out
 
 

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import secrets as _secrets
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
@@ -28,6 +27,8 @@ from pathlib import Path
 import av
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
+
+from privastream_desktop.atomic import atomic_output
 
 SCREEN_SCENES: tuple[str, ...] = ("dark_stream", "light_shop", "wallet_dark")
 BENIGN = "benign"
@@ -514,23 +515,17 @@ def write_screen_clip(
     """Write ``scene`` as H.264 mp4 (no audio), complete under its final name only when done."""
     out = Path(path)
     out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_name(f".{out.stem}.{os.getpid()}-{_secrets.token_hex(4)}.part.mp4")
-    try:
-        with av.open(str(tmp), "w", format="mp4") as container:
-            video = container.add_stream("libx264", rate=fps, options={"preset": "veryfast", "crf": str(crf)})
-            video.width, video.height, video.pix_fmt = width, height, "yuv420p"
-            frames = render_screen(
-                scene, width=width, height=height, fps=fps, seconds=seconds, seed=seed, lead_in=lead_in, tail=tail
-            )
-            for frame in frames:
-                vframe = av.VideoFrame.from_ndarray(frame.image, format="bgr24")
-                vframe.pts, vframe.time_base = frame.index, Fraction(1, fps)
-                container.mux(video.encode(vframe))
-            container.mux(video.encode(None))
-        os.replace(tmp, out)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
+    with atomic_output(out) as tmp, av.open(str(tmp), "w", format="mp4") as container:
+        video = container.add_stream("libx264", rate=fps, options={"preset": "veryfast", "crf": str(crf)})
+        video.width, video.height, video.pix_fmt = width, height, "yuv420p"
+        frames = render_screen(
+            scene, width=width, height=height, fps=fps, seconds=seconds, seed=seed, lead_in=lead_in, tail=tail
+        )
+        for frame in frames:
+            vframe = av.VideoFrame.from_ndarray(frame.image, format="bgr24")
+            vframe.pts, vframe.time_base = frame.index, Fraction(1, fps)
+            container.mux(video.encode(vframe))
+        container.mux(video.encode(None))
     return out
 
 
