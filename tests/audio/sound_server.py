@@ -42,6 +42,19 @@ class SoundServer:
         )
         return result.stdout
 
+    def player(self, sink: str, rate: int, latency_ms: int) -> subprocess.Popen:
+        """``pacat`` playing mono float32 written to its stdin into ``sink``, as another app on the desktop would.
+
+        pacat takes its input at the pace it plays, so a long write returns about when the sound is over.
+        """
+        proc = subprocess.Popen(
+            ["pacat", "--playback", f"--device={sink}", "--raw", "--format=float32le", f"--rate={rate}",
+             "--channels=1", f"--latency-msec={latency_ms}"],
+            env=self.env, stdin=subprocess.PIPE,
+        )  # fmt: skip
+        assert proc.stdin is not None
+        return proc
+
 
 class SoundServerUnavailable(RuntimeError):
     pass

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import subprocess
 import sys
 import threading
 import time
@@ -72,12 +71,7 @@ def test_microphones_are_listed_by_name_without_monitors_or_our_own_output(sound
 def test_capture_is_stamped_on_the_video_clock_and_the_meter_reads_the_level(sound):
     # a 1 kHz tone at 0.25 (RMS -15.1 dBFS, peak -12.0 dBFS) played into the stand-in microphone by another client
     tone = (0.25 * np.sin(2 * np.pi * 1000 * np.arange(RATE * 3) / RATE)).astype(np.float32)
-    player = subprocess.Popen(
-        ["pacat", "--playback", "--device=test_mic_sink", "--raw", "--format=float32le", f"--rate={RATE}",
-         "--channels=1", "--latency-msec=20"],
-        env=sound.env, stdin=subprocess.PIPE,
-    )  # fmt: skip
-    assert player.stdin is not None
+    player = sound.player("test_mic_sink", RATE, latency_ms=20)
 
     # pacat takes its input at the pace it plays: feed it from a thread, or the tone is over before we listen
     def feed() -> None:

@@ -91,12 +91,7 @@ def test_a_spoken_phone_number_is_bleeped_in_what_obs_records(phrase):
             pipeline = LiveAudioPipeline(mic, out, guard=guard, delay_s=delay, on_transcript=lines.append)
             recorder = Recorder(sound, SOURCE_NAME)
             pipeline.start()
-            player = subprocess.Popen(
-                ["pacat", "--playback", "--device=voice_sink", "--raw", "--format=float32le", f"--rate={RATE}",
-                 "--channels=1", "--latency-msec=100"],
-                env=sound.env, stdin=subprocess.PIPE,
-            )  # fmt: skip
-            assert player.stdin is not None
+            player = sound.player("voice_sink", RATE, latency_ms=100)
             player.stdin.write(audio.tobytes())  # paced by pacat: returns about when the phrase has been played
             player.stdin.close()
             player.wait(60)

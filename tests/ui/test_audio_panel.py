@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import subprocess
 import sys
 import threading
 
@@ -82,12 +81,7 @@ def test_the_app_sends_the_voice_and_the_transcript_shows_the_number_as_a_label(
         assert win.virtual_mic is not None and SOURCE_NAME in sound.pactl("list", "short", "sources")
         assert MIC_NAME in win.audio_panel.output_label.text()
         qtbot.waitUntil(lambda: "protected" in win.audio_panel.state_label.text(), timeout=20000)
-        player = subprocess.Popen(
-            ["pacat", "--playback", "--device=voice_sink", "--raw", "--format=float32le", f"--rate={RATE}",
-             "--channels=1", "--latency-msec=100"],
-            env=sound.env, stdin=subprocess.PIPE,
-        )  # fmt: skip
-        assert player.stdin is not None
+        player = sound.player("voice_sink", RATE, latency_ms=100)
         # pacat takes its input at the pace it plays: write from a thread, the GUI must keep running
         threading.Thread(target=feed, args=(player.stdin, phrase.tobytes()), daemon=True).start()
         qtbot.waitUntil(lambda: win.audio_panel.meter.value() > -40, timeout=10000)  # the voice is heard
