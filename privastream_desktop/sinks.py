@@ -15,6 +15,8 @@ import cv2
 import numpy as np
 import pyvirtualcam
 
+from privastream_desktop.device_hints import DeviceUnavailable, hint_for_platform
+
 _MODPROBE_OPTIONS = 'devices=1 exclusive_caps=1 card_label="PrivaStream"'
 
 _HINTS = {
@@ -45,20 +47,11 @@ _HINTS = {
 
 def virtual_camera_hint(platform: str = sys.platform) -> str:
     """Exactly what this user has to install or click so a virtual camera exists; ``platform`` as in sys.platform."""
-    if platform.startswith("win") or platform == "cygwin":
-        return _HINTS["win32"]
-    if platform == "darwin":
-        return _HINTS["darwin"]
-    return _HINTS["linux"]
+    return hint_for_platform(_HINTS, platform)
 
 
-class VirtualCameraUnavailable(RuntimeError):
-    """No virtual camera could be opened; the message is what to do about it, then pyvirtualcam's own reason."""
-
-    def __init__(self, hint: str, reason: str = "") -> None:
-        self.hint = hint
-        self.reason = reason
-        super().__init__(f"{hint} Details: {reason}" if reason else hint)
+class VirtualCameraUnavailable(DeviceUnavailable):
+    """No virtual camera could be opened (the reason is pyvirtualcam's own)."""
 
 
 @runtime_checkable

@@ -28,6 +28,8 @@ import sys
 import threading
 from dataclasses import dataclass
 
+from privastream_desktop.device_hints import DeviceUnavailable, hint_for_platform
+
 MIC_NAME = "PrivaStream Microphone"
 SINK_NAME = "privastream_mic_sink"
 SOURCE_NAME = "privastream_mic"
@@ -67,20 +69,11 @@ _HINTS = {
 
 def virtual_mic_hint(platform: str = sys.platform) -> str:
     """What this user has to install so a virtual microphone exists; ``platform`` as in sys.platform."""
-    if platform.startswith("win") or platform == "cygwin":
-        return _HINTS["win32"]
-    if platform == "darwin":
-        return _HINTS["darwin"]
-    return _HINTS["linux"]
+    return hint_for_platform(_HINTS, platform)
 
 
-class VirtualMicUnavailable(RuntimeError):
-    """No virtual microphone: the message is what to do about it, then the technical reason."""
-
-    def __init__(self, hint: str, reason: str = "") -> None:
-        self.hint = hint
-        self.reason = reason
-        super().__init__(f"{hint} Details: {reason}" if reason else hint)
+class VirtualMicUnavailable(DeviceUnavailable):
+    """No virtual microphone could be created or found."""
 
 
 @dataclass(frozen=True, slots=True)
