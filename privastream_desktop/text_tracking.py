@@ -20,6 +20,15 @@ text masks are not tracked by motion like faces (``tracking.py``) but held by co
   cover the frames between them even if the pixels changed (text over a moving game scene, an
   animation), so only a look that does *not* find it uncovers the place.
 
+**Unread text** (fail closed, per area): holds only cover what OCR has read. Live, OCR is slower
+than the delay on a busy screen, so a frame can leave while part of it shows pixels no look has read
+(a notification that just slid in, a new chat line). Every such area is covered too, as a TEXT region
+labelled ``unread``, until a look has read it. An area of frame ``i`` counts as read when its pixels are
+unchanged, frame to frame, from a look before ``i`` that read it up to ``i`` (forward), or from ``i`` up to
+a look after it that read it (backward: the back-fill of the delay line). What a budgeted look left
+for later comes in as ``unread`` regions from the detector. In exports every look reads all changes,
+so only text that showed up and went away between two looks is covered this way.
+
 The tracker needs the pixels of every frame, not only of keyframes: ``DetectorLane`` calls
 ``observe(frame)`` for each frame pushed into the delay line. It keeps a small grey copy of each
 (1/2 size: 230 KB for 720p) while any verdict could still need it.
@@ -36,6 +45,11 @@ import numpy as np
 from privastream_desktop.regions import Box, Frame, Region, RegionKind
 
 SIGNATURE_SCALE = 2
+UNREAD_LABEL = "unread"  # label of regions that cover pixels no OCR look has read yet
+UNREAD_TILE = 8  # signature pixels per side of the unread map's tiles (16 px in the frame)
+# Mean |grey difference| in a tile that counts as a change: H.264 noise on screen content stays
+# under 1.5, a caret or one 12 px digit changing moves a tile by 6 or more.
+UNREAD_LEVEL = 3.0
 
 
 def signature(image: np.ndarray, scale: int = SIGNATURE_SCALE) -> np.ndarray:
@@ -107,20 +121,30 @@ class TextRegionHold:
         self._ids = itertools.count(1)
         self._last_look: int | None = None  # newest keyframe folded in
         self._prev_look: int | None = None
+        self._changes: dict[int, np.ndarray] = {}  # frame -> tiles that changed since the frame before
+        self._looks: dict[int, tuple[np.ndarray, np.ndarray]] = {}  # keyframe -> (tiles left unread, its pixels)
 
     # -- the tracker protocol ----------------------------------------------------------------
     def observe(self, frame: Frame) -> None:
         """Remember the pixels of a frame entering the delay line (every frame, in order)."""
-        self._signatures[frame.index] = signature(frame.image, self.scale)
+        sig = self._signatures[frame.index] = signature(frame.image, self.scale)
+        before = self._signatures.get(frame.index - 1)
+        if before is not None and before.shape == sig.shape:
+            self._changes[frame.index] = changed_tiles(before, sig)
         if len(self._signatures) > self.max_frames:  # a stuck OCR must not grow memory without end
             for index in sorted(self._signatures)[: len(self._signatures) - self.max_frames]:
                 del self._signatures[index]
                 self._blurred.pop(index, None)
+                self._changes.pop(index, None)
 
     def update(self, index: int, regions: list[Region]) -> None:
         """What OCR found on keyframe ``index`` (in increasing order; an empty list is a verdict too)."""
         previous_look, self._prev_look, self._last_look = self._last_look, self._last_look, index
         current = self._signatures.get(index)
+        unread = [r for r in regions if r.label == UNREAD_LABEL]
+        regions = [r for r in regions if r.label != UNREAD_LABEL]
+        if current is not None:
+            self._looks[index] = (self._tiles_of([r.box for r in unread], current.shape), current)
         if current is not None and regions:
             self._soft(index)
         for region in regions:
@@ -159,7 +183,59 @@ class TextRegionHold:
             if box.area > 0 and key not in seen:
                 seen.add(key)
                 out.append(Region(self.kind, box, hold.score, hold.id, hold.label))
+        return out + self.unread_at(index, width, height)
+
+    def unread_at(self, index: int, width: int, height: int) -> list[Region]:
+        """Areas of frame ``index`` whose pixels no look has read (see the module docstring)."""
+        if not self._looks:
+            return []  # before the first look the lane fails whole frames closed
+        shape = self._signatures[index].shape if index in self._signatures else None
+        if shape is None:
+            return [Region(self.kind, Box(0, 0, width, height), 1.0, None, UNREAD_LABEL)]
+        unread = self._unread_since(index, shape, forward=True)
+        if unread.any():
+            unread &= self._unread_since(index, shape, forward=False)
+        if not unread.any():
+            return []
+        # one tile of margin: a change map on 16 px tiles can cut the edge of a glyph
+        grown = cv2.dilate(unread.astype(np.uint8), np.ones((3, 3), np.uint8))
+        count, _, stats, _ = cv2.connectedComponentsWithStats(grown, connectivity=8)
+        side = UNREAD_TILE * self.scale
+        out = []
+        for x, y, w, h, _area in stats[1:count]:
+            box = Box(x * side, y * side, (x + w) * side, (y + h) * side).clipped(width, height)
+            if box.area > 0:
+                out.append(Region(self.kind, box, 1.0, None, UNREAD_LABEL))
         return out
+
+    def _unread_since(self, index: int, shape: tuple[int, ...], *, forward: bool) -> np.ndarray:
+        """Tiles of frame ``index`` not vouched for by the nearest look before it (``forward``) or after it."""
+        looks = [k for k in self._looks if (k <= index if forward else k >= index)]
+        everything = np.ones(_grid(shape), bool)
+        if not looks:
+            return everything
+        look = max(looks) if forward else min(looks)
+        left, pixels = self._looks[look]
+        unread = left.copy()
+        lo, hi = (look, index) if forward else (index, look)
+        for j in range(lo + 1, hi + 1):
+            change = self._changes.get(j)
+            if change is None or change.shape != unread.shape:
+                return everything  # a frame's pixels are unknown: nothing vouches for what follows
+            unread |= change
+        # slow fades change each frame a little: compare with the look's pixels directly as well
+        current = self._signatures[index]
+        if pixels.shape != current.shape:
+            return everything
+        return unread | changed_tiles(pixels, current)
+
+    def _tiles_of(self, boxes: list[Box], shape: tuple[int, ...]) -> np.ndarray:
+        tiles = np.zeros(_grid(shape), bool)
+        side = UNREAD_TILE * self.scale
+        for box in boxes:
+            x1, y1, x2, y2 = box.as_int()
+            tiles[max(0, y1 // side) : -(-y2 // side), max(0, x1 // side) : -(-x2 // side)] = True
+        return tiles
 
     def forget_before(self, index: int) -> None:
         """Drop pixels and holds no frame from ``index`` on can need."""
@@ -167,6 +243,14 @@ class TextRegionHold:
             del self._signatures[old]
         for old in [i for i in self._blurred if i < index]:
             del self._blurred[old]
+        # the newest look before ``index`` still vouches (forward) for frames from ``index`` on, through
+        # the frame-to-frame changes since it
+        older = sorted(k for k in self._looks if k < index)
+        for old in older[:-1]:
+            del self._looks[old]
+        since = min(index, older[-1] + 1) if older else index
+        for old in [i for i in self._changes if i < since]:
+            del self._changes[old]
         keep = []
         for hold in self._holds:
             grace = not hold.superseded and self._grace_open(hold, index)
@@ -268,6 +352,20 @@ class TextRegionHold:
         if soft is None:
             soft = self._blurred[index] = cv2.GaussianBlur(self._signatures[index].astype(np.float32), (0, 0), 1.0)
         return soft
+
+
+def _grid(shape: tuple[int, ...]) -> tuple[int, int]:
+    return -(-shape[0] // UNREAD_TILE), -(-shape[1] // UNREAD_TILE)
+
+
+def changed_tiles(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Tiles (``UNREAD_TILE`` signature pixels a side) whose mean absolute grey difference is over ``UNREAD_LEVEL``."""
+    diff = cv2.absdiff(a, b)
+    rows, cols = _grid(diff.shape)
+    padded = np.zeros((rows * UNREAD_TILE, cols * UNREAD_TILE), np.uint8)
+    padded[: diff.shape[0], : diff.shape[1]] = diff
+    means = padded.reshape(rows, UNREAD_TILE, cols, UNREAD_TILE).mean(axis=(1, 3))
+    return means > UNREAD_LEVEL
 
 
 def _same_place(a: Box, b: Box) -> bool:

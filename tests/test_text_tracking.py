@@ -14,7 +14,7 @@ import pytest
 
 from privastream_desktop.delay_line import DetectorLane, PrivacyDelayLine
 from privastream_desktop.regions import Box, Frame, Region, RegionKind
-from privastream_desktop.text_tracking import TextRegionHold
+from privastream_desktop.text_tracking import UNREAD_LABEL, TextRegionHold
 
 W, H = 640, 360
 
@@ -54,6 +54,11 @@ def covers(regions: list[Region], at: tuple[int, int]) -> bool:
     return any(r.box.x1 <= x and r.box.y1 <= y and r.box.x2 >= x + 120 and r.box.y2 >= y + 20 for r in regions)
 
 
+def held(hold: TextRegionHold, index: int) -> list[Region]:
+    """What the holds cover in a frame (areas no look has read are covered too: tested below)."""
+    return [r for r in hold.regions_at(index, W, H) if r.label != UNREAD_LABEL]
+
+
 def feed(hold: TextRegionHold, frames: list[np.ndarray]) -> None:
     for i, image in enumerate(frames):
         hold.observe(Frame(i, i / 30, image))
@@ -67,10 +72,10 @@ def test_a_box_holds_while_its_pixels_stay_the_same_and_ends_when_they_change():
     hold.update(8, [secret_region(at)])  # OCR found it on frame 8
     hold.update(18, [])  # a later look found nothing
 
-    covered = [bool(hold.regions_at(i, W, H)) for i in range(len(frames))]
+    covered = [bool(held(hold, i)) for i in range(len(frames))]
     assert covered == [False] * 3 + [True] * 12 + [False] * 6  # back to its first frame, off when it left
-    assert all(covers(hold.regions_at(i, W, H), at) for i in range(3, 15))
-    assert {r.label for i in range(3, 15) for r in hold.regions_at(i, W, H)} == {"email"}
+    assert all(covers(held(hold, i), at) for i in range(3, 15))
+    assert {r.label for i in range(3, 15) for r in held(hold, i)} == {"email"}
 
 
 def test_until_a_later_look_rules_the_old_box_stays_for_a_moment():
@@ -79,7 +84,7 @@ def test_until_a_later_look_rules_the_old_box_stays_for_a_moment():
     hold = TextRegionHold(grace_frames=5)
     feed(hold, frames)
     hold.update(5, [secret_region(at)])
-    covered = [bool(hold.regions_at(i, W, H)) for i in range(len(frames))]
+    covered = [bool(held(hold, i)) for i in range(len(frames))]
     assert covered == [True] * 15 + [False] * 15  # 10 frames there + 5 of grace (live: OCR not back yet)
 
 
@@ -89,11 +94,11 @@ def test_a_scrolled_secret_is_followed():
     feed(hold, frames)
     hold.update(4, [secret_region((100, 100))])
     for i in range(10):
-        assert covers(hold.regions_at(i, W, H), (100, 100))
+        assert covers(held(hold, i), (100, 100))
     for i in range(10, 20):  # 25 px up: an odd move, half a pixel off in the half-size copy
-        assert covers(hold.regions_at(i, W, H), (100, 75)), i
+        assert covers(held(hold, i), (100, 75)), i
     for i in range(20, 30):  # then 44 px up and 4 px right at once
-        (region,) = hold.regions_at(i, W, H)
+        (region,) = held(hold, i)
         assert region.box.y1 == pytest.approx(31 - 3, abs=2) and region.box.x1 == pytest.approx(104 - 4, abs=2)
 
 
@@ -105,7 +110,7 @@ def test_two_looks_that_find_it_cover_the_frames_between_even_over_a_moving_back
     hold.update(0, [secret_region(at)])
     hold.update(10, [secret_region(at)])
     hold.update(20, [])
-    covered = [covers(hold.regions_at(i, W, H), at) for i in range(25)]
+    covered = [covers(held(hold, i), at) for i in range(25)]
     assert covered[:11] == [True] * 11  # bridged between the two looks that found it
     assert not any(covered[12:])  # the look on frame 20 did not: nothing past frame 10 is held
 
@@ -122,7 +127,60 @@ def test_an_unrelated_change_elsewhere_does_not_end_a_hold():
     feed(hold, frames)
     hold.update(0, [secret_region(at)])
     hold.update(10, [])  # the area was not read again: OCR saw nothing new
-    assert all(covers(hold.regions_at(i, W, H), at) for i in range(20))
+    assert all(covers(held(hold, i), at) for i in range(20))
+
+
+# -- areas no look has read ------------------------------------------------------------------------
+
+
+def unread(hold: TextRegionHold, index: int) -> list[Box]:
+    return [r.box for r in hold.regions_at(index, W, H) if r.label == UNREAD_LABEL]
+
+
+def test_text_that_appears_after_the_last_look_is_covered_until_a_look_reads_it():
+    at = (300, 200)
+    frames = [screen(None)] * 10 + [screen(at)] * 20  # new text on frame 10; looks on frames 0 and 20
+    hold = TextRegionHold()
+    feed(hold, frames)
+    hold.update(0, [])
+    # live: frame 12 leaves before the look on frame 20 is back; nothing has read the new text yet
+    assert not unread(hold, 5)
+    assert any(covers([Region(RegionKind.TEXT, b, 1.0)], at) for b in unread(hold, 12))
+    assert all(b.area < 0.05 * W * H for b in unread(hold, 12))  # only there, not the whole picture
+    hold.update(20, [])  # the look read it: harmless text, back in view, also in frames before the look
+    assert not unread(hold, 12) and not unread(hold, 25)
+
+
+def test_an_area_the_look_left_for_later_stays_covered_until_a_later_look():
+    at = (300, 200)
+    frames = [screen(at)] * 30
+    hold = TextRegionHold()
+    feed(hold, frames)
+    left = Region(RegionKind.TEXT, Box(290, 190, 430, 230), 1.0, label=UNREAD_LABEL)
+    hold.update(0, [left])  # a budgeted look had no time for this area
+    assert all(any(covers([Region(RegionKind.TEXT, b, 1.0)], at) for b in unread(hold, i)) for i in range(0, 15))
+    hold.update(15, [])  # read now; the same pixels in frames before it were read with them
+    assert not unread(hold, 10) and not unread(hold, 15) and not unread(hold, 29)
+
+
+def test_text_that_came_and_went_between_two_looks_is_covered():
+    at = (300, 200)
+    frames = [screen(None)] * 4 + [screen(at)] * 3 + [screen(None)] * 4  # shown on frames 4-6 only
+    hold = TextRegionHold()
+    feed(hold, frames)
+    hold.update(0, [])
+    hold.update(10, [])
+    assert [bool(unread(hold, i)) for i in range(11)] == [False] * 4 + [True] * 3 + [False] * 4
+
+
+def test_video_noise_and_a_still_screen_leave_nothing_unread():
+    rng = np.random.default_rng(7)
+    base = screen((300, 200))
+    frames = [np.clip(base + rng.normal(0, 2.0, base.shape), 0, 255).astype(np.uint8) for _ in range(20)]
+    hold = TextRegionHold()
+    feed(hold, frames)
+    hold.update(0, [])
+    assert not any(unread(hold, i) for i in range(20))
 
 
 # -- the text lane in the delay line ---------------------------------------------------------------

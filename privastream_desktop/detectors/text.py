@@ -45,6 +45,7 @@ import numpy as np
 
 from privastream_desktop.model_store import ModelStore
 from privastream_desktop.regions import Box, Region, RegionKind
+from privastream_desktop.text_tracking import UNREAD_LABEL
 
 DET_MODEL_ID = "text-ppocrv6-det"
 REC_MODEL_ID = "text-ppocrv6-rec"
@@ -761,8 +762,11 @@ class TextPiiDetector:
         self._reference, self._grey, self._lines, self._dirty = None, None, [], []
 
     def detect(self, image: np.ndarray) -> list[Region]:
+        """PII regions, plus an ``unread`` region for each changed area this look left for the next
+        (live budget): ``TextRegionHold`` covers those until a look has read them."""
         self.read(image)
-        return self.pii_regions(image)
+        unread = [Region(RegionKind.TEXT, Box(*rect), 1.0, label=UNREAD_LABEL) for rect in self._dirty]
+        return self.pii_regions(image) + unread
 
     def read(self, image: np.ndarray) -> None:
         """Bring the known lines up to date with ``image``, reading only what changed.
