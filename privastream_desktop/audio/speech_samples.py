@@ -59,34 +59,102 @@ def B(text: str) -> Segment:
 # The benchmark's spoken test set: everyday stream talk around the PII kinds the app hides,
 # plus numbers that are *not* PII ("twelve thousand damage", "in twenty nineteen").
 SCRIPTS: dict[str, list[Segment]] = {
-    "phone": [B("Hey chat, if you want to reach me for business, my number is"),
-              P("five five five, two one three, four four seven one", "phone"), B("so text me any time.")],
-    "email": [B("For sponsorships, send an email to"), P("jane dot doe at gmail dot com", "email"),
-              B("and I will get back to you.")],
-    "card": [B("Okay I am buying the skin now, the card number is"),
-             P("four one one one, one one one one, one one one one, one one one one", "card"),
-             B("and it went through.")],
-    "address": [B("The package goes to"), P("one two three Maple Street", "address"),
-                B("in Springfield, so do not send anything else there.")],  # a town alone is not PII
-    "ssn": [B("The form asked for my social security number, which is"),
-            P("one two three, four five, six seven eight nine", "national_id"), B("and that was weird.")],
-    "password": [B("Do not tell anyone but my password is"), P("purple monkey dishwasher", "secret"),
-                 B("okay, moving on.")],
-    "phone_oh": [B("Call the studio on"), P("two oh six, five five five, oh one four two", "phone"),
-                 B("between nine and five.")],
-    "ip": [B("The game server address is"), P("one nine two dot one six eight dot zero dot four two", "ip_address"),
-           B("if you want to join.")],
-    "benign_numbers": [B("We took twelve thousand damage in that fight."),
-                       B("Back in twenty nineteen this game was huge."),
-                       B("Call me at nine tonight if you want to play.")],
-    "benign_chat": [B("Thanks for the follow, welcome to the stream everybody."),
-                    B("I have two cats and three dogs and they are all asleep."),
-                    B("The score was three to one at half time.")],
-    "phone_late": [B("Honestly the best pizza place in town is around the corner, you can order at"),
-                   P("eight one eight, five five five, nine nine one two", "phone"), B("and they deliver fast.")],
-    "email_2": [B("My old address was"), P("gamer one two three at outlook dot com", "email"),
-                B("but I do not use it any more.")],
+    "phone": [
+        B("Hey chat, if you want to reach me for business, my number is"),
+        P("five five five, two one three, four four seven one", "phone"),
+        B("so text me any time."),
+    ],
+    "email": [
+        B("For sponsorships, send an email to"),
+        P("jane dot doe at gmail dot com", "email"),
+        B("and I will get back to you."),
+    ],
+    "card": [
+        B("Okay I am buying the skin now, the card number is"),
+        P("four one one one, one one one one, one one one one, one one one one", "card"),
+        B("and it went through."),
+    ],
+    "address": [
+        B("The package goes to"),
+        P("one two three Maple Street", "address"),
+        B("in Springfield, so do not send anything else there."),
+    ],  # a town alone is not PII
+    "ssn": [
+        B("The form asked for my social security number, which is"),
+        P("one two three, four five, six seven eight nine", "national_id"),
+        B("and that was weird."),
+    ],
+    "password": [
+        B("Do not tell anyone but my password is"),
+        P("purple monkey dishwasher", "secret"),
+        B("okay, moving on."),
+    ],
+    "phone_oh": [
+        B("Call the studio on"),
+        P("two oh six, five five five, oh one four two", "phone"),
+        B("between nine and five."),
+    ],
+    "ip": [
+        B("The game server address is"),
+        P("one nine two dot one six eight dot zero dot four two", "ip_address"),
+        B("if you want to join."),
+    ],
+    "benign_numbers": [
+        B("We took twelve thousand damage in that fight."),
+        B("Back in twenty nineteen this game was huge."),
+        B("Call me at nine tonight if you want to play."),
+    ],
+    "benign_chat": [
+        B("Thanks for the follow, welcome to the stream everybody."),
+        B("I have two cats and three dogs and they are all asleep."),
+        B("The score was three to one at half time."),
+    ],
+    "phone_late": [
+        B("Honestly the best pizza place in town is around the corner, you can order at"),
+        P("eight one eight, five five five, nine nine one two", "phone"),
+        B("and they deliver fast."),
+    ],
+    "email_2": [
+        B("My old address was"),
+        P("gamer one two three at outlook dot com", "email"),
+        B("but I do not use it any more."),
+    ],
 }
+
+
+# A held-out set, written before any rule or setting was tuned on SCRIPTS and never tuned on: other numbers,
+# names, streets, mail hosts, and benign talk full of numbers and "at". Rules that only fit the garbles of
+# SCRIPTS show up as a gap between the two sets (``bench_speech.py --set heldout``).
+HELDOUT_SCRIPTS: dict[str, list[Segment]] = {
+    "phone_h": [B("If the delivery driver gets lost, they can ring me at"),
+                P("seven one four, three nine two, six six zero eight", "phone"), B("and I will come down.")],
+    "phone_h2": [B("My cousin does rides too, his number is"),
+                 P("nine oh nine, eight eight one, two two four seven", "phone"), B("just say I sent you.")],
+    "email_h": [B("Fan mail can go to"), P("mike dot turner at hotmail dot com", "email"),
+                B("and I read every single one.")],
+    "email_h2": [B("For collabs, write to"), P("sam at proton dot me", "email"), B("with your channel link.")],
+    "address_h": [B("We moved last month, the new place is"), P("four seventeen Oak Avenue", "address"),
+                  B("right next to the park.")],
+    "address_h2": [B("Please send the merch to"), P("eighty eight Birch Road", "address"),
+                   B("and mark the box as fragile.")],
+    "card_h": [B("Oops, do not look, my card number is"),
+               P("five four two four, one two three four, five six seven eight, nine zero one two", "credit_card"),
+               B("so I will cancel it.")],
+    "ssn_h": [B("The bank wanted my social, it is"),
+              P("five two seven, six one, three three eight zero", "national_id"), B("and then they hung up.")],
+    "password_h": [B("Between us, the wifi password is"), P("blue giraffe sunset", "secret"),
+                   B("but do not tell my roommate.")],
+    "benign_h1": [B("I spent four hundred and fifty dollars on this keyboard."),
+                  B("The boss has two million health and we did six percent."),
+                  B("See you all at seven thirty on Friday.")],
+    "benign_h2": [B("Level forty two was the hardest one in the whole game."),
+                  B("We won the match eleven to nine in overtime."),
+                  B("My flight leaves from gate twenty three at noon.")],
+    "benign_h3": [B("Five people in chat guessed the right answer."),
+                  B("I have been streaming for three years, since I was nineteen."),
+                  B("Meet me at the lobby in ten minutes, chat.")],
+}  # fmt: skip
+SETS: dict[str, dict[str, list[Segment]]] = {"main": SCRIPTS, "heldout": HELDOUT_SCRIPTS}
 
 
 def espeak_available() -> bool:
@@ -190,15 +258,18 @@ def synthesize(
     return sample
 
 
-def test_set(voices: tuple[str, ...] = ("espeak", "piper"), rate: int = RATE) -> list[SpokenSample]:
-    """Every script in every available voice."""
+def test_set(
+    voices: tuple[str, ...] = ("espeak", "piper"), rate: int = RATE, which: str = "main"
+) -> list[SpokenSample]:
+    """Every script of one set ("main" or "heldout", see ``SETS``) in every available voice."""
+    scripts = SETS[which]
     out = []
     for voice in voices:
         if voice == "piper" and not piper_available():
             continue
         if voice.startswith("espeak") and not espeak_available():
             continue
-        out.extend(synthesize(name, segments, voice=voice, rate=rate) for name, segments in SCRIPTS.items())
+        out.extend(synthesize(name, segments, voice=voice, rate=rate) for name, segments in scripts.items())
     return out
 
 
