@@ -109,11 +109,15 @@ class SpeechRecognizer:
         self._lock = threading.Lock()
         _install_short_encoder()
 
-    def transcribe(self, audio: np.ndarray, offset: float = 0.0) -> list[Word]:
+    def transcribe(self, audio: np.ndarray, offset: float = 0.0, *, fallback: bool = True) -> list[Word]:
         """Words in ``audio`` (16 kHz mono float32, at most 30 s), times shifted by ``offset``.
 
         The whole window is decoded in one pass; VAD is the caller's job (the live
         guard already knows where speech is; ``speech_spans`` serves whole files).
+        ``fallback=False`` decodes greedily once: no temperature retries when the text
+        looks like a loop. The live guard uses it: a retry made one window in fifty take
+        0.6-1.3 s instead of 0.1-0.2 s and was what missed the deadline, and the guard
+        cuts loops itself (``speech_guard._loop_start``) and hears the audio again anyway.
         """
         seconds = len(audio) / RATE
         if seconds < 0.1:
@@ -121,17 +125,17 @@ class SpeechRecognizer:
         with self._lock:
             _encoder_frames.on = True
             try:
-                return self._transcribe(audio, offset, seconds)
+                return self._transcribe(audio, offset, seconds, fallback)
             finally:
                 _encoder_frames.on = False
 
-    def _transcribe(self, audio: np.ndarray, offset: float, seconds: float) -> list[Word]:
+    def _transcribe(self, audio: np.ndarray, offset: float, seconds: float, fallback: bool = True) -> list[Word]:
         segments, _ = self._model.transcribe(
             np.ascontiguousarray(audio, dtype=np.float32),
             language="en",
             beam_size=self.beam_size,
             best_of=2,
-            temperature=(0.0, 0.2, 0.4, 0.6),
+            temperature=(0.0, 0.2, 0.4, 0.6) if fallback else (0.0,),
             compression_ratio_threshold=2.0,
             condition_on_previous_text=False,
             word_timestamps=True,

@@ -20,6 +20,16 @@ Live (``StreamingSpeechGuard``), one worker thread:
   "five five five" is harmless until "one two three four" follows. If holding
   such a tail until the next window would miss the privacy delay's deadline, it
   is redacted provisionally instead: the deadline is met by hiding more, not less;
+* likewise for words that are not final yet when the deadline comes (a long number
+  still being said, a word Whisper keeps re-hearing): they are ruled on as heard,
+  those that are or could become PII (numbers, "at"/"dot", a name after a number,
+  whatever the finder flags) bleeped provisionally, and the watermark moves only as
+  far as the deadline needs. They have been recognised and checked, just not twice;
+  only when no recognition result exists at all is audio muted (fail closed);
+* a window whose text ends in a loop ("5 5 5 5 5 5", tiny.en on audio cut mid-word)
+  counts the loop as one word not yet heard, so copies never make a digit run;
+* the finder also reads the words already ruled on just before a window, so a window
+  needs little audio context;
 * redactions only ever accumulate: a later window can add a bleep, never take one away.
 
 Nothing is written to disk; the transcript is a bounded list in memory.
@@ -125,9 +135,7 @@ def find_redactions(words: Sequence[Word], finder: Finder, pad: float) -> list[S
             texts[i] = "is"
     spans = [(hit.kind, hit.first_word, hit.last_word) for hit in finder.find(texts)]
     spans += [(_email_kind(), a, b) for a, b in garbled_emails(texts)]
-    return [
-        SpeechRedaction(kind, words[a].start - pad, words[b].end + pad, label_for(kind)) for kind, a, b in spans
-    ]
+    return [SpeechRedaction(kind, words[a].start - pad, words[b].end + pad, label_for(kind)) for kind, a, b in spans]
 
 
 _SECRET_LABELS = frozenset({"password", "passcode", "passphrase", "pin", "pin."})
@@ -284,6 +292,36 @@ def _not_mailbox(word: str) -> bool:
     return _numberish(word) or _norm(word) in _AT_NOT_EMAIL
 
 
+def _not_email_at(seq: Sequence[Word], i: int) -> bool:
+    """ "at" that cannot be an e-mail's "@": after "look", "me", a number...; or before a number
+    ("order at 818", "at 730 on Friday"): a mail host is a name, never a number."""
+    if i > 0 and _not_mailbox(seq[i - 1].text):
+        return True
+    return i + 1 < len(seq) and _numberish(seq[i + 1].text)
+
+
+def _loop_start(words: Sequence[Word]) -> int | None:
+    """Index where Whisper starts looping ("5 5 5 5 5 5 ...", "wait... wait... wait... wait..."), else None.
+
+    tiny.en loops on audio cut mid-word at a live window's end, squeezing the copies into the last
+    second; they hold the watermark as non-final words and, when they start early enough, turned into
+    false digit runs and seed phrases. A word repeated 4+ times in a row, or a pair 3+ times, that runs to
+    the end of the window is treated as unheard from its second copy on. A real "1 1 1 1" (a card) is
+    still protected: the copies hold the watermark like any non-final word, and at the deadline they are
+    numbers, so they are bleeped provisionally.
+    """
+    normed = [_norm(w.text) for w in words]
+    n = len(normed)
+    for size, times in ((1, 4), (2, 3)):
+        i = n - size
+        while i - size >= 0 and normed[i - size : i] == normed[i : i + size]:
+            i -= size
+        copies = (n - i) // size
+        if copies >= times and (n - i) % size == 0:
+            return i + size
+    return None
+
+
 def _address_start(word: str) -> bool:
     w = word.strip()
     return w[:1].isupper() or _norm(w) in {"north", "south", "east", "west", "old", "new"}
@@ -343,6 +381,28 @@ class GuardStats:
     provisional: int = 0  # tails redacted because they held the watermark past the budget
 
 
+@dataclass(frozen=True, slots=True)
+class WindowTrace:
+    """Why the watermark stands where it does after one recognition (``StreamingSpeechGuard(trace=True)``).
+
+    The p99 lag and the bleeps on benign words both come from individual windows: this is
+    what a benchmark prints to find which rule holds the watermark or adds the bleep.
+    In memory only (a bounded deque), like the transcript.
+    """
+
+    at: float  # clock() when the window was ruled on
+    now: float  # media time of the newest sample then
+    start: float  # window, media time
+    end: float
+    busy_s: float  # recognition time
+    words: tuple[tuple[str, float, float, bool], ...]  # (text, start, end, final)
+    final_until: float
+    ruled_before: float
+    ruled_after: float
+    reason: str  # what stopped the watermark: "closed", "guard", "non-final 'x'", "tail 'x y'", "provisional 'x'"
+    redactions: tuple[SpeechRedaction, ...]  # new this window
+
+
 class StreamingSpeechGuard:
     """Live: feed mic audio as it is captured; recognition runs in its own worker thread.
 
@@ -368,13 +428,22 @@ class StreamingSpeechGuard:
         vad: VoiceActivity | None = None,
         finder: Finder | None = None,
         clock: Callable[[], float] = time.monotonic,
+        trace: bool = False,
     ) -> None:
         self.pad = speech_pad(settings)
+        self.trace: deque[WindowTrace] | None = deque(maxlen=5000) if trace else None
         self.delay_s, self.hop_s, self.guard_s = delay_s, hop_s, guard_s
         self._last_busy = 0.3  # seconds the last recognition took: how long the next will
         self.context_s, self.max_window_s, self.stall_s = context_s, max_window_s, stall_s
         self.clock = clock
         self._recognizer = recognizer or shared_recognizer(store)
+        # Live windows decode once (see SpeechRecognizer.transcribe); test doubles take no options.
+        self._transcribe: Callable[..., list[Word]] = (
+            functools.partial(self._recognizer.transcribe, fallback=False)
+            if isinstance(self._recognizer, SpeechRecognizer)
+            else self._recognizer.transcribe
+        )
+        self._busy_recent: deque[float] = deque(maxlen=20)
         self._vad = vad or VoiceActivity(store)
         self._finder = finder or build_finder(settings)
         terms = tuple(getattr(settings, "sensitive_terms", ()) or ())
@@ -517,17 +586,26 @@ class StreamingSpeechGuard:
         i1 = int((window_end - self._t0) * RATE)
         self._busy_since = self.clock()
         started = time.perf_counter()
-        words = self._recognizer.transcribe(self._audio[i0:i1], offset=self._t0 + i0 / RATE)
+        words = self._transcribe(self._audio[i0:i1], offset=self._t0 + i0 / RATE)
         self._busy_since = None
         self.stats.windows += 1
         self.stats.recognised_s += (i1 - i0) / RATE
         self._last_busy = time.perf_counter() - started
+        self._busy_recent.append(self._last_busy)
         self.stats.busy_s += self._last_busy
         self._recognised_to = window_end
         window_closed = closed and window_end >= last_end
         # Words are final once guard_s of audio follows them; all are when the utterance has ended.
         final_until = window_end if window_closed else max(window_end - self.guard_s, min(last_start, window_end))
-        self._rule(words, final_until, window_closed, now, skipped, window_start)
+        loop = _loop_start(words)
+        if loop is not None:
+            # A loop is not speech heard: one placeholder word (the looped word) stands for all of it, not
+            # final even after the utterance, so it holds the watermark and no digit run is made of copies.
+            looped = words[loop]
+            words = [*words[:loop], Word(looped.text, looped.start, max(looped.end, window_end), 0.0)]
+            final_until = min(final_until, looped.start)
+            window_closed = False
+        self._rule(words, final_until, window_closed, now, skipped, window_start, window_end)
         self._trim()
 
     def _window_start(self) -> float:
@@ -548,27 +626,80 @@ class StreamingSpeechGuard:
         now: float,
         extra: list[SpeechRedaction],
         window_start: float,
+        window_end: float | None = None,
     ) -> None:
         final = [w.end <= final_until for w in words]
         nfinal = next((i for i, ok in enumerate(final) if not ok), len(words))
         boundary = min(final_until, words[nfinal].start) if nfinal < len(words) else final_until
+        reason = "closed" if closed else "guard"
+        if nfinal < len(words) and words[nfinal].start < final_until:
+            reason = f"non-final {words[nfinal].text.strip()!r}"
         new = list(extra)
+        # The next ruling comes after another hop and recognition (with a margin for a busy CPU); every
+        # sample that is played before then must be ruled on now.
+        next_ruling = now + self.hop_s + self._busy_bound() + 0.1
+        need = next_ruling - self.delay_s + 0.05
+        if nfinal < len(words) and boundary - self.pad < need:
+            # Non-final words would miss the deadline: rule on them as heard now. Those at risk (numbers,
+            # "at"/"dot", a name after a number) are bleeped provisionally, the rest are played; the
+            # watermark moves only as far as the deadline needs, the next window hears them again.
+            forced = [w for w in words[nfinal:] if w.start - self.pad < need]
+            risky = self._at_risk(words[:nfinal], forced, words[nfinal + len(forced) :])
+            if risky:  # only up to the new watermark: the next window rules on the rest
+                new.append(self._provisional(risky, until=need + self.pad))
+                self.stats.provisional += 1
+            boundary = max(boundary, need + self.pad)
+            reason = f"deadline {' '.join(w.text.strip() for w in forced)!r}" + (
+                f" bleeped {' '.join(w.text.strip() for w in risky)!r}" if risky else ""
+            )
         # A tail of final words that could still turn into PII waits for what follows it.
         tail = None if closed else self._risky_tail(words[:nfinal], words[nfinal:])
         if tail is not None:
             tail_start = words[tail].start
-            # The next ruling comes after another hop and recognition (with a margin for a busy CPU).
-            next_ruling = now + self.hop_s + 1.5 * self._last_busy + 0.1
+            tail_text = " ".join(w.text.strip() for w in words[tail:nfinal])
             if next_ruling > tail_start - self.pad + self.delay_s:
-                new.append(self._provisional(words[tail:nfinal]))
+                # Bleep only as much of the tail as the deadline needs and hold the watermark there: the next
+                # window may hear that the number was a price or a time ("450 dollars"), sparing the rest.
+                clip = max(need, tail_start) + self.pad
+                new.append(self._provisional(words[tail:nfinal], until=clip))
+                boundary = min(boundary, clip)
                 self.stats.provisional += 1
+                reason = f"provisional {tail_text!r} / {reason}"
             else:
                 boundary = min(boundary, tail_start)
+                reason = f"tail {tail_text!r}"
         # Spans made only of words that are not final yet are heard again in the next window.
-        new.extend(r for r in find_redactions(words, self._finder, self.pad) if r.t_from + self.pad < final_until)
+        # The finder also reads the words already ruled on just before the window ("my password is" | "hunter
+        # two"), so the window need not hear them again: a short audio context is enough.
+        with self._lock:
+            said = [w for w in self._heard if window_start - 4.0 < w.end <= window_start + 0.05][-12:]
+        new.extend(
+            r for r in find_redactions(said + words, self._finder, self.pad) if r.t_from + self.pad < final_until
+        )
+        before = self._ruled
         self._advance(boundary - self.pad, new, words[:nfinal], window_start)
+        if self.trace is not None:
+            self.trace.append(
+                WindowTrace(
+                    self.clock(),
+                    now,
+                    window_start,
+                    window_end if window_end is not None else now,
+                    self._last_busy,
+                    tuple((w.text.strip(), w.start, w.end, ok) for w, ok in zip(words, final, strict=True)),
+                    final_until,
+                    before,
+                    self._ruled,
+                    reason,
+                    tuple(new),
+                )
+            )
 
-    def _provisional(self, tail: list[Word]) -> SpeechRedaction:
+    def _busy_bound(self) -> float:
+        """How long the next recognition may take: 1.5x the last one, at least the slowest of the recent ones."""
+        return max(1.5 * self._last_busy, max(self._busy_recent, default=0.0))
+
+    def _provisional(self, tail: list[Word], until: float | None = None) -> SpeechRedaction:
         from privastream_desktop.pii.recognizers import PiiKind
 
         normed = tuple(_norm(w.text) for w in tail)
@@ -578,7 +709,35 @@ class StreamingSpeechGuard:
             kind = PiiKind.TERM
         else:
             kind = PiiKind.EMAIL
-        return SpeechRedaction(kind, tail[0].start - self.pad, tail[-1].end + self.pad, label_for(kind))
+        end = tail[-1].end + self.pad if until is None else min(tail[-1].end + self.pad, until)
+        return SpeechRedaction(kind, tail[0].start - self.pad, max(end, tail[0].start), label_for(kind))
+
+    def _at_risk(self, before: list[Word], forced: list[Word], after: list[Word]) -> list[Word]:
+        """Of the non-final words ``forced`` to be ruled on at the deadline, the span of those that are or could
+        become PII: numbers, e-mail connectors and the words beside them, a name after a number, the start of a
+        sensitive term, or anything the finder flags in the whole hypothesis. Empty when none is."""
+        seq = before + forced + after
+        lo = len(before)
+        hit: set[int] = set()
+        for i, w in enumerate(seq):
+            if _numberish(w.text):
+                hit.add(i)
+            elif _connector(w.text) and not (_norm(w.text) == "at" and _not_email_at(seq, i)):
+                hit.update((i - 1, i, i + 1))
+            elif i > 0 and _numberish(seq[i - 1].text) and _address_start(w.text):
+                hit.add(i)
+        for spoken in self._finder.find([w.text.strip() for w in seq]):
+            hit.update(range(spoken.first_word, spoken.last_word + 1))
+        normed = [_norm(w.text) for w in seq]
+        for term in self._term_words:
+            for i in range(len(seq)):
+                k = 0
+                while k < len(term) and i + k < len(seq) and normed[i + k] == term[k]:
+                    k += 1
+                if k and (k == len(term) or i + k == len(seq)):
+                    hit.update(range(i, i + k))
+        idx = sorted(i - lo for i in hit if lo <= i < lo + len(forced))
+        return forced[idx[0] : idx[-1] + 1] if idx else []
 
     def _risky_tail(self, final_words: list[Word], rest: list[Word]) -> int | None:
         """Index of the first final word of a tail that, with the words still to come, could be PII."""
@@ -590,7 +749,7 @@ class StreamingSpeechGuard:
         for i, w in enumerate(seq):
             if _numberish(w.text):
                 risky[i] = True
-            elif _connector(w.text) and not (_norm(w.text) == "at" and i > 0 and _not_mailbox(seq[i - 1].text)):
+            elif _connector(w.text) and not (_norm(w.text) == "at" and _not_email_at(seq, i)):
                 for j in (i - 1, i, i + 1):  # "jane" in "jane dot doe", "gmail" in "at gmail"
                     if 0 <= j < len(seq):
                         risky[j] = True

@@ -8,8 +8,9 @@ import pytest
 
 from privastream_desktop.audio.asr import Word
 from privastream_desktop.audio.blocks import AudioBlock
-from privastream_desktop.audio.speech_guard import StreamingSpeechGuard
+from privastream_desktop.audio.speech_guard import StreamingSpeechGuard, _loop_start
 from privastream_desktop.engine import ProtectionSettings
+from privastream_desktop.pii import PiiKind, PiiRecognizer
 from tests.audio.speech_helpers import covered, needs_espeak, phone_clip
 
 RATE = 48000
@@ -44,6 +45,29 @@ class EchoRecognizer:
     def transcribe(self, audio, offset=0.0):
         n = int(len(audio) / 16000)
         return [Word(" hello", offset + i, offset + i + 0.4, 0.9) for i in range(n)]
+
+
+class LongLastWord:
+    """A word every 0.5 s, but the last 1.8 s of every window heard as one long word still being said (tiny.en
+    writes "20655" for "two oh six five five"): it is never final, so it would hold the watermark past the
+    deadline."""
+
+    def __init__(self, last: str) -> None:
+        self.last = last
+
+    def transcribe(self, audio, offset=0.0):
+        end = offset + len(audio) / 16000
+        words = [Word(" hello", t, t + 0.4, 0.9) for t in np.arange(offset, end - 1.9, 0.5)]
+        return [*words, Word(" " + self.last, end - 1.8, end, 0.9)] if end - offset > 1.9 else words
+
+
+class Looping:
+    """Hears the words, then loops on the window's last word like tiny.en does on audio cut mid-word."""
+
+    def transcribe(self, audio, offset=0.0):
+        end = offset + len(audio) / 16000
+        words = [Word(" hello", t, t + 0.4, 0.9) for t in np.arange(offset, end - 1.0, 0.5)]
+        return words + [Word(" 5", end - 1.0 + 0.1 * k, end - 0.95 + 0.1 * k, 0.5) for k in range(10)]
 
 
 def feed(guard: StreamingSpeechGuard, audio: np.ndarray, rate: int, t0: float, *, realtime: bool = False) -> float:
@@ -143,3 +167,70 @@ def test_live_phone_number_is_redacted_before_it_is_played(speech):
         assert np.mean(np.array(late) >= 0) > 0.8, f"blocks not ruled within the delay: {np.mean(np.array(late) < 0)}"
     finally:
         guard.close()
+
+
+def _late_blocks(guard: StreamingSpeechGuard, audio: np.ndarray, delay: float) -> tuple[float, float, int]:
+    """Feeds ``audio`` in real time and counts the blocks not ruled on by the time they are due."""
+    t0 = time.monotonic()
+    block = RATE // 50
+    late = total = 0
+    for i in range(0, len(audio), block):
+        target = t0 + i / RATE
+        while time.monotonic() < target:
+            time.sleep(0.002)
+        guard.feed(AudioBlock(target, audio[i : i + block, None], RATE))
+        due = time.monotonic() - delay - t0  # the block that leaves now
+        if due > 0.5:
+            total += 1
+            late += guard.ruled_until() < t0 + due - 0.02
+    return t0, t0 + len(audio) / RATE, late if total else -1
+
+
+@needs_espeak
+@pytest.mark.parametrize(("last", "bleeped"), [("20655", True), ("wonderful", False)])
+def test_a_word_never_final_is_ruled_on_by_the_deadline(speech, last, bleeped):
+    """Fail closed without muting: at the deadline a non-final number is bleeped, a non-final plain word played."""
+    guard = StreamingSpeechGuard(ProtectionSettings(), recognizer=LongLastWord(last), finder=NoPii(), delay_s=2.0)
+    try:
+        t0, end, late = _late_blocks(guard, speech.audio, 2.0)
+        assert guard.failure is None
+        # Scheduling jitter on a loaded machine may make one block late; a held watermark makes dozens.
+        assert 0 <= late <= 2, f"{late} blocks were not ruled on by their deadline"
+        found = guard.redactions(t0, end)
+        assert bool(found) == bleeped, found
+        assert all(r.label == "[NUMBER]" for r in found)
+        assert (guard.stats.provisional > 0) == bleeped
+    finally:
+        guard.close()
+
+
+@needs_espeak
+def test_a_recognition_loop_makes_no_digit_run(speech):
+    """tiny.en's "5 5 5 5 5 5 5 5 5 5" at a window's end is not a 7-digit run: copies are not speech heard."""
+
+    class Digits:
+        def find(self, words):
+            from privastream_desktop.pii.spoken import SpokenPiiFinder
+
+            return SpokenPiiFinder(PiiRecognizer(kinds=[PiiKind.DIGITS])).find(words)
+
+    guard = StreamingSpeechGuard(ProtectionSettings(), recognizer=Looping(), finder=Digits(), delay_s=2.0)
+    try:
+        t0 = 500.0
+        end = feed(guard, speech.audio, RATE, t0)
+        end = feed(guard, np.zeros(RATE * 2, np.float32), RATE, end)
+        assert wait_for(lambda: guard.ruled_until() >= end - 0.7, 20.0), guard.ruled_until() - end
+        found = [r for r in guard.redactions(t0, end) if r.t_to - r.t_from > 1.2]
+        assert found == [], "copies of one word became a digit run"
+    finally:
+        guard.close()
+
+
+def _said(text: str) -> list[Word]:
+    return [Word(f" {w}", i, i + 0.1, 0.9) for i, w in enumerate(text.split(" "))]
+
+
+def test_loop_start():
+    assert _loop_start(_said("my number is 5 5 5 5 5")) == 4
+    assert _loop_start(_said("wait. wait. great great great")) is None  # three copies are speech ("five five five")
+    assert _loop_start(_said("a b c b c b c")) == 3
