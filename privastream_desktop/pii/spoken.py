@@ -14,6 +14,10 @@ Speech-only rules on top of the recognizer:
 - SECRET: "my password is X", "the pin is X", "passcode: X", "security code is X": the words after the label,
   up to the end of the sentence or 4 words.
 - The user's sensitive terms, OCR/ASR-tolerant, come from the recognizer's TERM kind.
+- Whisper's own damage to spoken digits and street names (tiny.en on robotic voices): a digit string said one
+  digit at a time and broken by a few stray words ("1, i do not 1, 6, 8, 0, not 4, 2" for "one nine two dot one
+  six eight ...") is still a DIGITS run; a house number and a name followed by a word one letter away from a
+  long street type ("123 maples treat") is an ADDRESS.
 """
 
 from __future__ import annotations
@@ -437,6 +441,103 @@ def _spoken_secrets(ws: list[_Word]) -> list[tuple[int, int]]:
 
 
 # ---------------------------------------------------------------------------------------------------------------
+# what Whisper did to digits and street names
+
+_STRAY_MAX = 3  # stray words tolerated between two groups of single digits
+_GROUP_MIN = 3  # at least one unbroken group this long: "2 cats and 3 dogs" is no digit string
+
+
+def _single_digit(w: _Word) -> bool:
+    return w.low in _DIGIT_WORDS or w.low in _ZERO_LETTERS or (len(w.core) == 1 and w.core.isdigit())
+
+
+def _broken_digit_runs(ws: list[_Word]) -> list[tuple[int, int]]:
+    """Word ranges of digit strings said one digit at a time and broken by up to 3 stray words.
+
+    Groups of single digits ("1, 6, 8, 0") joined across short gaps of words that are no numbers and
+    end no sentence; 7+ digits in all and one group of 3+. Multi-digit numbers ("11 to 9", "2019") never
+    join: scores, years and prices are written that way, digit strings said digit by digit are not.
+    """
+    out: list[tuple[int, int]] = []
+    groups: list[tuple[int, int]] = []  # (first unit, last unit) of the current chain's groups
+    i, n = 0, len(ws)
+    while i < n:
+        if not _single_digit(ws[i]) or (
+            ws[i].low in _ZERO_LETTERS and not groups and i + 1 < n and not _single_digit(ws[i + 1])
+        ):
+            i += 1
+            continue
+        j = i
+        while j + 1 < n and _single_digit(ws[j + 1]) and not ws[j].ends_sentence:
+            j += 1
+        if groups:
+            gap = ws[groups[-1][1] + 1 : i]
+            if (
+                len(gap) > _STRAY_MAX
+                or ws[groups[-1][1]].ends_sentence
+                or any(w.ends_sentence or _starts_number(w) for w in gap)
+            ):
+                _close_chain(ws, groups, out)
+                groups = []
+        groups.append((i, j))
+        i = j + 1
+    _close_chain(ws, groups, out)
+    return out
+
+
+def _close_chain(ws: list[_Word], groups: list[tuple[int, int]], out: list[tuple[int, int]]) -> None:
+    if len(groups) < 2:
+        return
+    digits = sum(b - a + 1 for a, b in groups)
+    if digits >= _DIGIT_RUN_MIN and max(b - a + 1 for a, b in groups) >= _GROUP_MIN:
+        out.append((ws[groups[0][0]].index, ws[groups[-1][1]].index))
+
+
+# long street types only: one letter away from "road" or "lane" is too many ordinary words
+_FUZZY_STREET_TYPES = ("street", "avenue", "boulevard", "parkway", "highway", "terrace", "crescent", "circle")
+_NAME_STOPS_TEXT = """the a an of to in on at for from by with and or my your his her our their is are was were it this
+that than then more less"""
+_NAME_STOPS = frozenset(_NAME_STOPS_TEXT.split())
+
+
+def _misheard_streets(ws: list[_Word]) -> list[tuple[int, int]]:
+    """ "123 maples treat": a house number, one or two name words, then a word one edit from a long street type
+    (Whisper moved a letter across the gap, or misheard one). The exact types are the recognizer's job."""
+    from rapidfuzz.distance import Levenshtein
+
+    def near_type(prev: str, word: str) -> bool:
+        if word.endswith("s") and word[:-1] in _FUZZY_STREET_TYPES:
+            return False  # "two streets down": a plural is no address
+        joined = prev + word
+        for t in _FUZZY_STREET_TYPES:
+            for cut in (len(t) - 1, len(t), len(t) + 1):
+                # the type may have taken or lost a letter of the name before it ("maples treat")
+                if len(word) - 1 <= cut <= len(joined) - 3 and Levenshtein.distance(joined[-cut:], t) <= 1:
+                    return joined[-cut:] != t or cut != len(word)  # the exact type is the recognizer's
+        return False
+
+    out: list[tuple[int, int]] = []
+    for k, w in enumerate(ws):
+        if not w.low.isalpha() or len(w.low) < 4 or k < 2 or not ws[k - 1].low.isalpha():
+            continue
+        if not near_type(ws[k - 1].low, w.low):
+            continue
+        for names in (1, 2):
+            num = k - names - 1
+            if num < 0 or not (ws[num].core.isdigit() or _spoken_number(ws[num].low)):
+                continue
+            between = ws[num + 1 : k]
+            if all(x.low.isalpha() and x.low not in _NAME_STOPS and not x.trail for x in between):
+                first = num
+                while first > 0 and (ws[first - 1].core.isdigit() or _spoken_number(ws[first - 1].low)):
+                    first -= 1
+                if sum(c.isdigit() for x in ws[first : num + 1] for c in x.core) <= 5:
+                    out.append((ws[first].index, w.index))
+                break
+    return out
+
+
+# ---------------------------------------------------------------------------------------------------------------
 # the finder
 
 
@@ -457,11 +558,14 @@ class SpokenPiiFinder:
             rng = speech.words_of(m.start, m.end)
             if rng is not None:
                 spans.append((rng[0], rng[1], m.kind, m.score))
+        units = [w for w in _units(words) if w.core]
         if PiiKind.DIGITS in kinds:
             spans.extend((a, b, PiiKind.DIGITS, 0.5) for a, b in digit_runs)
+            spans.extend((a, b, PiiKind.DIGITS, 0.45) for a, b in _broken_digit_runs(units))
+        if PiiKind.ADDRESS in kinds:
+            spans.extend((a, b, PiiKind.ADDRESS, 0.6) for a, b in _misheard_streets(units))
         if PiiKind.SECRET in kinds:
-            ws = [w for w in _units(words) if w.core]
-            spans.extend((a, b, PiiKind.SECRET, 0.85) for a, b in _spoken_secrets(ws))
+            spans.extend((a, b, PiiKind.SECRET, 0.85) for a, b in _spoken_secrets(units))
         return [self._pii(speech, s) for s in _merge_word_spans(spans)]
 
     @staticmethod

@@ -223,3 +223,45 @@ def test_written_text_of_match(finder: SpokenPiiFinder) -> None:
 def test_empty(finder: SpokenPiiFinder) -> None:
     assert finder.find([]) == []
     assert finder.find(["", " ", "..."]) == []
+
+
+# ------------------------------------------------------------------------------------------------ Whisper's damage
+
+
+@pytest.mark.parametrize(
+    ("sentence", "expected"),
+    [
+        # "one nine two dot one six eight dot zero dot four two" as tiny.en wrote it for a robotic voice
+        (
+            "the server is 1, i do not 1, 6, 8, 0, not 4, 2, if you want",
+            [(PiiKind.DIGITS, "1, i do not 1, 6, 8, 0, not 4, 2,")],
+        ),
+        (
+            "call seven one four uh three nine two six six zero eight",
+            [(PiiKind.DIGITS, "seven one four uh three nine two six six zero eight")],
+        ),
+        ("it goes to 1 ,2 ,3 maples treat in the field", [(PiiKind.ADDRESS, "1 ,2 ,3 maples treat")]),
+        ("we moved to 417 Oak avenu last week", [(PiiKind.ADDRESS, "417 Oak avenu")]),
+    ],
+)
+def test_misheard_digits_and_streets(
+    finder: SpokenPiiFinder, sentence: str, expected: list[tuple[PiiKind, str]]
+) -> None:
+    assert said(finder, sentence) == expected
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "I have 2 cats and 3 dogs and 4 fish and 5 birds",  # no group of three digits
+        "the score was 12 and 14 then 10 and 16 then 100 to 98",  # multi-digit numbers never chain
+        "one two three go. four five six seven eight",  # a sentence end breaks the chain
+        "one two three and then a lot of waiting four five six seven",  # more than three stray words
+        "walk 2 streets down and turn",
+        "I gave the dog 3 tasty treat",
+        "level 3 was a great treat",
+        "we went around 5 laps in the circle",
+    ],
+)
+def test_misheard_rules_leave_ordinary_talk_alone(finder: SpokenPiiFinder, sentence: str) -> None:
+    assert finder.find(sentence.split()) == []
