@@ -18,6 +18,7 @@ from privastream_desktop import __version__
 from privastream_desktop.engine import ProtectionSettings
 from privastream_desktop.model_store import ModelStore
 from privastream_desktop.regions import ProtectedFrame
+from privastream_desktop.text_tracking import UNREAD_LABEL
 
 if TYPE_CHECKING:
     from privastream_desktop.audio.blocks import SpeechRedaction
@@ -52,7 +53,9 @@ class RedactionReport:
         t = item.frame.t
         self._frames += 1
         for region in item.regions:
-            key = (region.kind.value, region.track_id or 0)
+            # areas covered only because OCR had not read them yet are one entry of their own, not a "text" track
+            kind = "unread text" if region.label == UNREAD_LABEL else region.kind.value
+            key = (kind, region.track_id or 0)
             span = self._tracks.get(key)
             if span is None:
                 span = self._tracks[key] = _Span(key[0], key[1], t, t)

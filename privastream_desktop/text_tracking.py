@@ -22,12 +22,14 @@ text masks are not tracked by motion like faces (``tracking.py``) but held by co
 
 **Unread text** (fail closed, per area): holds only cover what OCR has read. Live, OCR is slower
 than the delay on a busy screen, so a frame can leave while part of it shows pixels no look has read
-(a notification that just slid in, a new chat line). Every such area is covered too, as a TEXT region
-labelled ``unread``, until a look has read it. An area of frame ``i`` counts as read when its pixels are
-unchanged, frame to frame, from a look before ``i`` that read it up to ``i`` (forward), or from ``i`` up to
-a look after it that read it (backward: the back-fill of the delay line). What a budgeted look left
-for later comes in as ``unread`` regions from the detector. In exports every look reads all changes,
-so only text that showed up and went away between two looks is covered this way.
+(a notification that just appeared, a new chat line). Such an area is covered too, as a TEXT region
+labelled ``unread``, until a look has read it, if it looks like text (dense sharp strokes) and is not
+in motion (a game scene or a camera that moves changes nearly every frame; OCR-ing it would not keep
+up, and covering it would blur the whole picture). An area of frame ``i`` counts as read when a look
+read it and its pixels stayed the same, frame to frame, from that look to ``i`` (a look before ``i``)
+or from ``i`` to that look (a look after ``i``: the back-fill of the delay line). What a budgeted look
+left for later comes in as ``unread`` regions from the detector. In exports every look reads all
+changes, so only text that appeared and went away between two looks is covered this way.
 
 The tracker needs the pixels of every frame, not only of keyframes: ``DetectorLane`` calls
 ``observe(frame)`` for each frame pushed into the delay line. It keeps a small grey copy of each
@@ -50,6 +52,17 @@ UNREAD_TILE = 8  # signature pixels per side of the unread map's tiles (16 px in
 # Mean |grey difference| in a tile that counts as a change: H.264 noise on screen content stays
 # under 1.5, a caret or one 12 px digit changing moves a tile by 6 or more.
 UNREAD_LEVEL = 3.0
+# Only unread tiles that look like text are covered (a moving person or camera changes everything, and
+# OCR there finds nothing to read): a tile is text-like when at least TEXTLIKE_SHARE of its pixels have
+# a local contrast (3x3 morphological gradient) of TEXTLIKE_CONTRAST grey levels. Measured on the screen
+# scenes (screen_samples.py, DejaVu 12-32 px, dark and light): every PII word has a tile at 0.33 or more;
+# 5-8 % of the tiles of the moving-camera sample clip reach 0.15 (edges, texture, its slide text).
+TEXTLIKE_CONTRAST = 48
+# ... and that are not in motion: a game scene or a camera that moves changes everywhere nearly every
+# frame; text that appears and then sits still (a notification, a chat line, a page) changes once.
+MOTION_FRAMES = 15
+MOTION_CHANGES = 5
+TEXTLIKE_SHARE = 0.15
 
 
 def signature(image: np.ndarray, scale: int = SIGNATURE_SCALE) -> np.ndarray:
@@ -122,6 +135,8 @@ class TextRegionHold:
         self._last_look: int | None = None  # newest keyframe folded in
         self._prev_look: int | None = None
         self._changes: dict[int, np.ndarray] = {}  # frame -> tiles that changed since the frame before
+        self._textlike: dict[int, np.ndarray] = {}  # frame -> tiles that look like text and hold still
+        self._recent_changes: list[np.ndarray] = []
         self._looks: dict[int, tuple[np.ndarray, np.ndarray]] = {}  # keyframe -> (tiles left unread, its pixels)
 
     # -- the tracker protocol ----------------------------------------------------------------
@@ -129,13 +144,25 @@ class TextRegionHold:
         """Remember the pixels of a frame entering the delay line (every frame, in order)."""
         sig = self._signatures[frame.index] = signature(frame.image, self.scale)
         before = self._signatures.get(frame.index - 1)
-        if before is not None and before.shape == sig.shape:
-            self._changes[frame.index] = changed_tiles(before, sig)
+        change = changed_tiles(before, sig) if before is not None and before.shape == sig.shape else None
+        if change is not None:
+            self._changes[frame.index] = change
+        # moving: changed on many of the last MOTION_FRAMES frames (a game or a camera in motion, also while
+        # it turns round); text that appears in one frame and then sits still is covered from that frame on
+        grid = _grid(sig.shape)
+        recent = self._recent_changes
+        if recent and recent[-1].shape != grid:
+            recent.clear()
+        recent.append(change if change is not None else np.zeros(grid, bool))
+        del recent[: max(0, len(recent) - MOTION_FRAMES)]
+        moving = np.sum(recent, axis=0) >= MOTION_CHANGES
+        self._textlike[frame.index] = textlike_tiles(frame.image, grid) & ~moving
         if len(self._signatures) > self.max_frames:  # a stuck OCR must not grow memory without end
             for index in sorted(self._signatures)[: len(self._signatures) - self.max_frames]:
                 del self._signatures[index]
                 self._blurred.pop(index, None)
                 self._changes.pop(index, None)
+                self._textlike.pop(index, None)
 
     def update(self, index: int, regions: list[Region]) -> None:
         """What OCR found on keyframe ``index`` (in increasing order; an empty list is a verdict too)."""
@@ -192,32 +219,32 @@ class TextRegionHold:
         shape = self._signatures[index].shape if index in self._signatures else None
         if shape is None:
             return [Region(self.kind, Box(0, 0, width, height), 1.0, None, UNREAD_LABEL)]
-        unread = self._unread_since(index, shape, forward=True)
-        if unread.any():
-            unread &= self._unread_since(index, shape, forward=False)
+        unread = self._unread_since(index, shape, look=max((k for k in self._looks if k <= index), default=None))
+        unread &= self._textlike[index]
+        # backward: any later look that read the area while it stayed as it is in this frame vouches for it
+        for look in sorted(k for k in self._looks if k > index):
+            if not unread.any():
+                break
+            unread &= self._unread_since(index, shape, look=look)
         if not unread.any():
             return []
         # one tile of margin: a change map on 16 px tiles can cut the edge of a glyph
-        grown = cv2.dilate(unread.astype(np.uint8), np.ones((3, 3), np.uint8))
-        count, _, stats, _ = cv2.connectedComponentsWithStats(grown, connectivity=8)
+        grown = cv2.dilate(unread.astype(np.uint8), np.ones((3, 3), np.uint8)).astype(bool)
         side = UNREAD_TILE * self.scale
-        out = []
-        for x, y, w, h, _area in stats[1:count]:
-            box = Box(x * side, y * side, (x + w) * side, (y + h) * side).clipped(width, height)
-            if box.area > 0:
-                out.append(Region(self.kind, box, 1.0, None, UNREAD_LABEL))
-        return out
+        return [
+            Region(self.kind, Box(x1 * side, y1 * side, x2 * side, y2 * side).clipped(width, height), 1.0, None,
+                   UNREAD_LABEL)
+            for x1, y1, x2, y2 in tile_rectangles(grown)
+        ]  # fmt: skip
 
-    def _unread_since(self, index: int, shape: tuple[int, ...], *, forward: bool) -> np.ndarray:
-        """Tiles of frame ``index`` not vouched for by the nearest look before it (``forward``) or after it."""
-        looks = [k for k in self._looks if (k <= index if forward else k >= index)]
+    def _unread_since(self, index: int, shape: tuple[int, ...], *, look: int | None) -> np.ndarray:
+        """Tiles of frame ``index`` that ``look`` (before or after it) did not read as they are in it."""
         everything = np.ones(_grid(shape), bool)
-        if not looks:
+        if look is None:
             return everything
-        look = max(looks) if forward else min(looks)
         left, pixels = self._looks[look]
         unread = left.copy()
-        lo, hi = (look, index) if forward else (index, look)
+        lo, hi = min(look, index), max(look, index)
         for j in range(lo + 1, hi + 1):
             change = self._changes.get(j)
             if change is None or change.shape != unread.shape:
@@ -243,6 +270,8 @@ class TextRegionHold:
             del self._signatures[old]
         for old in [i for i in self._blurred if i < index]:
             del self._blurred[old]
+        for old in [i for i in self._textlike if i < index]:
+            del self._textlike[old]
         # the newest look before ``index`` still vouches (forward) for frames from ``index`` on, through
         # the frame-to-frame changes since it
         older = sorted(k for k in self._looks if k < index)
@@ -356,6 +385,38 @@ class TextRegionHold:
 
 def _grid(shape: tuple[int, ...]) -> tuple[int, int]:
     return -(-shape[0] // UNREAD_TILE), -(-shape[1] // UNREAD_TILE)
+
+
+def textlike_tiles(image: np.ndarray, grid: tuple[int, int]) -> np.ndarray:
+    """Tiles (``grid`` rows x cols over the frame) dense in sharp strokes, as text is."""
+    grey = cv2.cvtColor(image, cv2.COLOR_BGR2GRAY) if image.ndim == 3 else image
+    contrast = cv2.morphologyEx(grey, cv2.MORPH_GRADIENT, np.ones((3, 3), np.uint8))
+    strong = (contrast >= TEXTLIKE_CONTRAST).astype(np.float32)
+    share = cv2.resize(strong, (grid[1], grid[0]), interpolation=cv2.INTER_AREA)
+    return share >= TEXTLIKE_SHARE
+
+
+def tile_rectangles(mask: np.ndarray) -> list[tuple[int, int, int, int]]:
+    """Rectangles (x1, y1, x2, y2 in tiles) that cover exactly the set tiles: runs along each row,
+    stacked while the row below has the same run. A bounding box per connected area would also
+    cover everything inside an L-shaped or scattered area (a URL bar and a chat line far apart)."""
+    out: list[tuple[int, int, int, int]] = []
+    open_runs: dict[tuple[int, int], int] = {}  # (x1, x2) -> index in out of the box still growing down
+    for y in range(mask.shape[0]):
+        row = np.flatnonzero(np.diff(np.concatenate([[0], mask[y].astype(np.int8), [0]])))
+        runs = list(zip(row[::2].tolist(), row[1::2].tolist(), strict=True))
+        still_open: dict[tuple[int, int], int] = {}
+        for run in runs:
+            k = open_runs.get(run)
+            if k is not None:
+                x1, y1, x2, _ = out[k]
+                out[k] = (x1, y1, x2, y + 1)
+            else:
+                k = len(out)
+                out.append((run[0], y, run[1], y + 1))
+            still_open[run] = k
+        open_runs = still_open
+    return out
 
 
 def changed_tiles(a: np.ndarray, b: np.ndarray) -> np.ndarray:

@@ -259,3 +259,16 @@ def test_live_a_crashed_ocr_fails_closed():
     late = [item for t, item in out if t > 0.6]
     assert late and all(item.fail_closed for item in late)
     assert any("crashed" in reason for reason in late[-1].reasons)
+
+
+def test_unread_areas_become_rectangles_that_cover_exactly_their_tiles():
+    from privastream_desktop.text_tracking import tile_rectangles
+
+    rng = np.random.default_rng(3)
+    for _ in range(20):
+        mask = rng.random((12, 20)) < 0.3
+        back = np.zeros_like(mask)
+        for x1, y1, x2, y2 in tile_rectangles(mask):
+            assert not back[y1:y2, x1:x2].any()  # no tile twice
+            back[y1:y2, x1:x2] = True
+        assert (back == mask).all()  # nothing between scattered areas is covered, nothing set is left out

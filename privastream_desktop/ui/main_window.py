@@ -37,6 +37,7 @@ from privastream_desktop.live import PANIC_REASON, LiveFrame, LiveStats
 from privastream_desktop.redactor import MaskStyle
 from privastream_desktop.resources import data_dir
 from privastream_desktop.sources import list_cameras
+from privastream_desktop.text_tracking import UNREAD_LABEL
 from privastream_desktop.ui.audio_panel import SPEECH_DELAY_HINT_S, AudioPanel
 from privastream_desktop.ui.export import ExportDialog, ExportQueue, ExportRequest
 from privastream_desktop.ui.hotkey import GlobalHotkey
@@ -429,6 +430,8 @@ class MainWindow(QMainWindow):
                 banner = f"PANIC: the output shows nothing until you press PANIC ({PANIC_SHORTCUT}) again"
             else:
                 banner = f"Protection failed closed, output fully blurred: {'; '.join(frame.reasons)}"
+        elif sum(r.box.area for r in frame.regions if r.label == UNREAD_LABEL) > 0.02 * frame.raw[..., 0].size:
+            banner = "New text is blurred until OCR has read it (OCR is catching up)"
         image = frame.raw if self.raw_check.isChecked() else frame.protected
         self.preview.show_frame(image, frame.regions, banner)
 

@@ -29,8 +29,8 @@ KIND_LABELS: dict[str, str] = {
 }
 
 BEST_EFFORT = (
-    "At privacy delay 0, on-screen text is protected best-effort: a new secret shows until OCR has read "
-    "it (a second or more). A privacy delay longer than that covers it from its first frame."
+    "At privacy delay 0, new on-screen text stays blurred until OCR has read it (a second or more); "
+    "text that moves is protected best-effort."
 )
 
 
