@@ -456,7 +456,8 @@ def _broken_digit_runs(ws: list[_Word]) -> list[tuple[int, int]]:
 
     Groups of single digits ("1, 6, 8, 0") joined across short gaps of words that are no numbers and
     end no sentence; 7+ digits in all and one group of 3+. Multi-digit numbers ("11 to 9", "2019") never
-    join: scores, years and prices are written that way, digit strings said digit by digit are not.
+    join: scores, years and prices are written that way, digit strings said digit by digit are not. A
+    lone digit after a gap does not join either: "555 4142 between 9 and 5" is a number, then talk.
     """
     out: list[tuple[int, int]] = []
     groups: list[tuple[int, int]] = []  # (first unit, last unit) of the current chain's groups
@@ -473,7 +474,8 @@ def _broken_digit_runs(ws: list[_Word]) -> list[tuple[int, int]]:
         if groups:
             gap = ws[groups[-1][1] + 1 : i]
             if (
-                len(gap) > _STRAY_MAX
+                j == i
+                or len(gap) > _STRAY_MAX
                 or ws[groups[-1][1]].ends_sentence
                 or any(w.ends_sentence or _starts_number(w) for w in gap)
             ):
@@ -506,14 +508,14 @@ def _misheard_streets(ws: list[_Word]) -> list[tuple[int, int]]:
     from rapidfuzz.distance import Levenshtein
 
     def near_type(prev: str, word: str) -> bool:
-        if word.endswith("s") and word[:-1] in _FUZZY_STREET_TYPES:
-            return False  # "two streets down": a plural is no address
+        if word in _FUZZY_STREET_TYPES or (word.endswith("s") and word[:-1] in _FUZZY_STREET_TYPES):
+            return False  # the exact type is the recognizer's; "two streets down": a plural is no address
         joined = prev + word
         for t in _FUZZY_STREET_TYPES:
             for cut in (len(t) - 1, len(t), len(t) + 1):
                 # the type may have taken or lost a letter of the name before it ("maples treat")
                 if len(word) - 1 <= cut <= len(joined) - 3 and Levenshtein.distance(joined[-cut:], t) <= 1:
-                    return joined[-cut:] != t or cut != len(word)  # the exact type is the recognizer's
+                    return True
         return False
 
     out: list[tuple[int, int]] = []

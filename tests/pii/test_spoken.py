@@ -241,6 +241,8 @@ def test_empty(finder: SpokenPiiFinder) -> None:
             [(PiiKind.DIGITS, "seven one four uh three nine two six six zero eight")],
         ),
         ("it goes to 1 ,2 ,3 maples treat in the field", [(PiiKind.ADDRESS, "1 ,2 ,3 maples treat")]),
+        # a lone digit after the gap is talk again, not more of the number
+        ("call 5, 5, 5, 4, 1, 4, 2, between 9 and 5.", [(PiiKind.DIGITS, "5, 5, 5, 4, 1, 4, 2,")]),
         ("we moved to 417 Oak avenu last week", [(PiiKind.ADDRESS, "417 Oak avenu")]),
     ],
 )
