@@ -277,6 +277,23 @@ def print_trace(
         print(f"  {n:5d}  {reason}")
     # Redactions that touch benign speech away from the PII intervals: which window made them and from what words.
     near = [(a - MARGIN_S, b + MARGIN_S) for _, a, b in stream.pii]
+    # Benign speech away from PII bleeped by found vs provisional redactions (union, 10 ms steps).
+    grid = np.arange(0.0, stream.duration, 0.01)
+    away = np.zeros(len(grid), bool)
+    for x, y in stream.benign:
+        away |= (grid >= x) & (grid < y)
+    for x, y in near:
+        away &= ~((grid >= x) & (grid < y))
+    by_kind = {"found": np.zeros(len(grid), bool), "provisional": np.zeros(len(grid), bool)}
+    for w in windows:
+        kind = "provisional" if ("provisional" in w.reason or "bleeped" in w.reason) else "found"
+        for n in w.redactions:
+            by_kind[kind] |= (grid >= n.t_from - t0) & (grid < n.t_to - t0)
+    print(
+        "-- benign speech away from PII under redactions made by: "
+        + ", ".join(f"{k} windows {(m & away).sum() / 100:.1f} s" for k, m in by_kind.items())
+        + f" (of {away.sum() / 100:.0f} s) --"
+    )
     print("-- redactions on benign speech (beyond 0.35 s of PII) --")
     for r in redactions:
         a, b = r.t_from - t0, r.t_to - t0
