@@ -94,5 +94,10 @@ def test_bad_inputs_get_one_clear_line(tmp_path, capsys):
     (tmp_path / "exists.wav").write_bytes(b"x")
     clean_error(capsys, ["audio", str(wav), str(tmp_path / "exists.wav")], "--overwrite")
     clean_error(capsys, ["audio", str(wav), str(tmp_path / "no" / "out.wav")], "folder does not exist")
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["empty.wav", "exists.wav", "in.wav", "notes.wav",
-                                                         "silent.mp4"], "nothing else may be left behind"
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "empty.wav",
+        "exists.wav",
+        "in.wav",
+        "notes.wav",
+        "silent.mp4",
+    ], "nothing else may be left behind"

@@ -50,6 +50,7 @@ def test_cover_lands_on_the_interval_and_only_there(mode):
         rms = np.sqrt(np.mean(out[inside, 0] ** 2))
         assert 0.5 < rms / 0.2 < 2.0, f"bleep level {rms:.3f} should match the speech level 0.2"
     else:  # muffle: strong low-pass, what makes words out (above ~1 kHz) is gone
+
         def band(sig):
             s = np.abs(np.fft.rfft(sig * np.hanning(len(sig)))) ** 2
             f = np.fft.rfftfreq(len(sig), 1 / RATE)
