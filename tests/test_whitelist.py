@@ -208,7 +208,8 @@ def test_stranger_stays_hidden_end_to_end_while_walking_past_the_enrolled_person
         assert any(r.box.x1 <= cx <= r.box.x2 and r.box.y1 <= cy <= r.box.y2 for r in item.regions), (
             f"frame {item.frame.index}: the stranger's face is not masked"
         )
-        shown_him += len(item.regions) == 1
+        # one face mask (his is kept visible); the text lane may add small "unread" covers elsewhere
+        shown_him += sum(r.kind is RegionKind.FACE for r in item.regions) == 1
     assert shown_him > 30, f"the enrolled person should be shown once confirmed (shown in {shown_him} of 90)"
 
 
