@@ -58,11 +58,11 @@ UNREAD_LEVEL = 3.0
 # scenes (screen_samples.py, DejaVu 12-32 px, dark and light): every PII word has a tile at 0.33 or more;
 # 5-8 % of the tiles of the moving-camera sample clip reach 0.15 (edges, texture, its slide text).
 TEXTLIKE_CONTRAST = 48
+TEXTLIKE_SHARE = 0.15
 # ... and that are not in motion: a game scene or a camera that moves changes everywhere nearly every
 # frame; text that appears and then sits still (a notification, a chat line, a page) changes once.
 MOTION_FRAMES = 15
 MOTION_CHANGES = 5
-TEXTLIKE_SHARE = 0.15
 
 
 def signature(image: np.ndarray, scale: int = SIGNATURE_SCALE) -> np.ndarray:
@@ -142,7 +142,9 @@ class TextRegionHold:
     # -- the tracker protocol ----------------------------------------------------------------
     def observe(self, frame: Frame) -> None:
         """Remember the pixels of a frame entering the delay line (every frame, in order)."""
-        sig = self._signatures[frame.index] = signature(frame.image, self.scale)
+        # one grey conversion per frame serves the signature and the text-likeness map
+        grey = cv2.cvtColor(frame.image, cv2.COLOR_BGR2GRAY) if frame.image.ndim == 3 else frame.image
+        sig = self._signatures[frame.index] = signature(grey, self.scale)
         before = self._signatures.get(frame.index - 1)
         change = changed_tiles(before, sig) if before is not None and before.shape == sig.shape else None
         if change is not None:
@@ -156,7 +158,7 @@ class TextRegionHold:
         recent.append(change if change is not None else np.zeros(grid, bool))
         del recent[: max(0, len(recent) - MOTION_FRAMES)]
         moving = np.sum(recent, axis=0) >= MOTION_CHANGES
-        self._textlike[frame.index] = textlike_tiles(frame.image, grid) & ~moving
+        self._textlike[frame.index] = textlike_tiles(grey, grid, UNREAD_TILE * self.scale) & ~moving
         if len(self._signatures) > self.max_frames:  # a stuck OCR must not grow memory without end
             for index in sorted(self._signatures)[: len(self._signatures) - self.max_frames]:
                 del self._signatures[index]
@@ -216,9 +218,10 @@ class TextRegionHold:
         """Areas of frame ``index`` whose pixels no look has read (see the module docstring)."""
         if not self._looks:
             return []  # before the first look the lane fails whole frames closed
-        shape = self._signatures[index].shape if index in self._signatures else None
-        if shape is None:
+        sig = self._signatures.get(index)
+        if sig is None:
             return [Region(self.kind, Box(0, 0, width, height), 1.0, None, UNREAD_LABEL)]
+        shape = sig.shape
         unread = self._unread_since(index, shape, look=max((k for k in self._looks if k <= index), default=None))
         unread &= self._textlike[index]
         # backward: any later look that read the area while it stayed as it is in this frame vouches for it
@@ -387,13 +390,22 @@ def _grid(shape: tuple[int, ...]) -> tuple[int, int]:
     return -(-shape[0] // UNREAD_TILE), -(-shape[1] // UNREAD_TILE)
 
 
-def textlike_tiles(image: np.ndarray, grid: tuple[int, int]) -> np.ndarray:
-    """Tiles (``grid`` rows x cols over the frame) dense in sharp strokes, as text is."""
-    grey = cv2.cvtColor(image, cv2.COLOR_BGR2GRAY) if image.ndim == 3 else image
+def _tile_means(values: np.ndarray, tile: int, grid: tuple[int, int]) -> np.ndarray:
+    """Mean of ``values`` over each ``tile`` x ``tile`` square of a ``grid`` (rows, cols) from the top left.
+    A partial tile at the bottom or right edge repeats the last row or column (area resampling of an exact
+    multiple, several times faster than a numpy reshape-mean)."""
+    rows, cols = grid
+    values = values.astype(np.float32)
+    bottom, right = max(0, rows * tile - values.shape[0]), max(0, cols * tile - values.shape[1])
+    if bottom or right:
+        values = cv2.copyMakeBorder(values, 0, bottom, 0, right, cv2.BORDER_REPLICATE)
+    return cv2.resize(values[: rows * tile, : cols * tile], (cols, rows), interpolation=cv2.INTER_AREA)
+
+
+def textlike_tiles(grey: np.ndarray, grid: tuple[int, int], tile: int) -> np.ndarray:
+    """Tiles (``grid`` rows x cols of ``tile`` frame pixels) dense in sharp strokes, as text is."""
     contrast = cv2.morphologyEx(grey, cv2.MORPH_GRADIENT, np.ones((3, 3), np.uint8))
-    strong = (contrast >= TEXTLIKE_CONTRAST).astype(np.float32)
-    share = cv2.resize(strong, (grid[1], grid[0]), interpolation=cv2.INTER_AREA)
-    return share >= TEXTLIKE_SHARE
+    return _tile_means(contrast >= TEXTLIKE_CONTRAST, tile, grid) >= TEXTLIKE_SHARE
 
 
 def tile_rectangles(mask: np.ndarray) -> list[tuple[int, int, int, int]]:
@@ -422,11 +434,7 @@ def tile_rectangles(mask: np.ndarray) -> list[tuple[int, int, int, int]]:
 def changed_tiles(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """Tiles (``UNREAD_TILE`` signature pixels a side) whose mean absolute grey difference is over ``UNREAD_LEVEL``."""
     diff = cv2.absdiff(a, b)
-    rows, cols = _grid(diff.shape)
-    padded = np.zeros((rows * UNREAD_TILE, cols * UNREAD_TILE), np.uint8)
-    padded[: diff.shape[0], : diff.shape[1]] = diff
-    means = padded.reshape(rows, UNREAD_TILE, cols, UNREAD_TILE).mean(axis=(1, 3))
-    return means > UNREAD_LEVEL
+    return _tile_means(diff, UNREAD_TILE, _grid(diff.shape)) > UNREAD_LEVEL
 
 
 def _same_place(a: Box, b: Box) -> bool:
