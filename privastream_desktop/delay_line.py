@@ -32,6 +32,14 @@ finished a first look, or has been running one look for longer than
 within a frame's grace), and ``duty`` keeps it to a share of one core (it rests
 after each look, at most ``max_rest_s``) so the face lane keeps its pace.
 
+Live settings changes (``replace_lane``) swap single lanes and keep the rest,
+with their trackers and the verdicts they owe frames in flight. A lane taken out
+(switched off, or replaced by one with new settings) still rules on and masks
+the frames that entered before the change, then closes. A lane that replaces
+another rules from the next frame on (its masks are added to the frames before
+as well: more blur, never less); a lane switched on rules on every frame in the
+buffer, so the frames it never looked at fail closed.
+
 Fail closed means the frame is marked and the redactor hides all of it.
 """
 
@@ -86,6 +94,13 @@ class DetectorLane:
         self._failures: dict[int, str] = {}
         self._last_folded: tuple[int, str | None] | None = None  # (keyframe, failure reason)
         self._stalled = False
+        # The frames whose verdict is this lane's (set by PrivacyDelayLine.replace_lane): from ``since`` (None:
+        # every frame; before it, the lane it replaced rules) up to ``until`` (None: still in service).
+        self.since: int | None = None
+        self.until: int | None = None
+
+    def rules_on(self, index: int) -> bool:
+        return (self.since is None or index >= self.since) and (self.until is None or index < self.until)
 
     @property
     def busy(self) -> bool:
@@ -212,6 +227,8 @@ class PrivacyDelayLine:
         self.max_stale_frames = max_stale_frames
         self.clock = clock
         self._buffer: deque[Frame] = deque()
+        self._retiring: list[DetectorLane] = []  # out of service; still rule on the frames before their ``until``
+        self._next_index = 0  # the index the next pushed frame is expected to have at least
         self.fail_closed_counts: Counter[str] = Counter()
 
     @property
@@ -221,8 +238,46 @@ class PrivacyDelayLine:
     def __len__(self) -> int:
         return len(self._buffer)
 
+    def set_delay(self, delay_s: float) -> None:
+        """Realtime mode: a new privacy delay, for the frames in the buffer too.
+
+        Longer: frames wait longer (the output pauses once). Shorter: frames already due leave at the
+        next ``poll``, ruled on as any frame is at release (a look still running is waited on for
+        ``deadline_grace_s``, else the newest finished look rules or the frame fails closed), as at a
+        delay that was short from the start. A frame is never released twice: released frames are
+        no longer in the buffer.
+        """
+        assert self.realtime_delay_s is not None, "set_delay() is for realtime mode"
+        self.realtime_delay_s = max(0.0, delay_s)
+
+    def replace_lane(self, old: DetectorLane | None, new: DetectorLane | None) -> None:
+        """A live settings change for one lane: ``old`` leaves (None: ``new`` is switched on), ``new`` joins
+        (None: ``old`` is switched off). The other lanes keep running as they are.
+
+        ``old`` keeps ruling on (and masking) the frames already pushed, then closes once they have left.
+        ``new`` sees their pixels (``observe``) and rules from the next pushed frame on when it replaces a
+        lane; a lane switched on rules on every frame still buffered, so those it has not looked at fail
+        closed. Its masks count on every frame it is asked about.
+        """
+        boundary = self._next_index
+        position = len(self.lanes)
+        if old is not None:
+            position = self.lanes.index(old)
+            del self.lanes[position]
+            old.until = boundary
+            if any(frame.index < boundary for frame in self._buffer):
+                self._retiring.append(old)
+            else:
+                old.close()
+        if new is not None:
+            new.since = boundary if old is not None else None
+            for frame in self._buffer:
+                new.observe(frame)
+            self.lanes.insert(position, new)
+
     def push(self, frame: Frame) -> list[ProtectedFrame]:
         """Add a frame; return the frames that may leave now."""
+        self._next_index = max(self._next_index, frame.index + 1)
         for lane in self.lanes:
             lane.observe(frame)
             if lane.wants(frame.index, self.realtime):
@@ -255,7 +310,8 @@ class PrivacyDelayLine:
         newest = self._buffer[-1].index if self._buffer else frame.index
         horizon = min(newest, frame.index + self.lookahead_frames)
         grace_ends = time.monotonic() + self.deadline_grace_s  # one budget per frame, shared by all lanes
-        for lane in self.lanes:
+        lanes = self._retiring + self.lanes
+        for lane in lanes:
             if self.realtime:
                 wait = 0.0 if lane.stuck_after_s is not None else max(0.0, grace_ends - time.monotonic())
                 lane.fold(frame.index, wait, stall_on_timeout=False)
@@ -266,10 +322,11 @@ class PrivacyDelayLine:
         kept: list[Region] = []
         reasons: list[str] = []
         stale = self.max_stale_frames if self.realtime else None
-        for lane in self.lanes:
-            state, reason = lane.ruling(frame.index, stale)
-            if state != _OK:
-                reasons.append(reason)
+        for lane in lanes:
+            if lane.rules_on(frame.index):
+                state, reason = lane.ruling(frame.index, stale)
+                if state != _OK:
+                    reasons.append(reason)
             regions.extend(lane.tracker.regions_at(frame.index, width, height))
             kept_visible = getattr(lane.tracker, "kept_visible_at", None)  # only face trackers keep any
             if kept_visible is not None:
@@ -277,10 +334,14 @@ class PrivacyDelayLine:
         for reason in reasons:
             self.fail_closed_counts[reason] += 1
         oldest = self._buffer[0].index if self._buffer else frame.index + 1
-        for lane in self.lanes:
+        for lane in lanes:
             lane.prune(oldest)
+        for lane in [lane for lane in self._retiring if lane.until is not None and oldest >= lane.until]:
+            self._retiring.remove(lane)
+            lane.close()
         return ProtectedFrame(frame, regions, fail_closed=bool(reasons), reasons=reasons, kept_visible=kept)
 
     def close(self) -> None:
-        for lane in self.lanes:
+        for lane in self._retiring + self.lanes:
             lane.close()
+        self._retiring.clear()

@@ -157,3 +157,90 @@ def test_realtime_frames_between_looks_use_the_newest_finished_look():
     assert not any(p.fail_closed for p in later)
     assert all(p.regions for p in later)
     assert len(detector.calls) < 30, "a busy lane must skip frames in live mode"
+
+
+# -- live settings changes: one lane swapped, the others kept ----------------------------------------------------
+
+
+class ClosableDetector(ScriptedDetector):
+    def __init__(self, **kw):
+        super().__init__(**kw)
+        self.closed = False
+
+    def close(self) -> None:
+        self.closed = True
+
+
+def push_frames(line: PrivacyDelayLine, indices) -> list:
+    out = []
+    for i in indices:
+        out += line.push(frame(i))
+    return out
+
+
+def test_a_replaced_lane_still_rules_on_the_frames_in_flight_and_the_new_one_from_the_next_frame():
+    old, new = ClosableDetector(), ClosableDetector(visible_from=1000)  # the new settings find nothing
+    old_lane = lane(old)
+    line = PrivacyDelayLine([old_lane], lookahead_frames=6, pipeline_frames=0)
+    out = push_frames(line, range(10))  # frames 4-9 are in flight
+    line.replace_lane(old_lane, lane(new))
+    out += push_frames(line, range(10, 20)) + line.drain()
+    line.close()
+    assert [p.frame.index for p in out] == list(range(20))
+    assert not any(p.fail_closed for p in out), "a settings change must not fail the frames in flight closed"
+    assert all(p.regions for p in out[:10]), "the frames in flight keep the masks of the lane they entered under"
+    assert not any(p.regions for p in out[10:])
+    assert max(old.calls) == 9 and min(new.calls) == 10
+    assert old.closed, "the replaced lane closes once its frames have left"
+
+
+def test_a_lane_switched_on_fails_the_frames_it_has_not_looked_at_closed():
+    line = PrivacyDelayLine([lane(ScriptedDetector())], lookahead_frames=6, pipeline_frames=0)
+    out = push_frames(line, range(10))
+    line.replace_lane(None, lane(ScriptedDetector(visible_from=1000)))
+    out += push_frames(line, range(10, 20)) + line.drain()
+    line.close()
+    closed = [p.frame.index for p in out if p.fail_closed]
+    assert closed == list(range(4, 10)), "frames buffered when the lane was switched on were never looked at"
+    assert all("has not looked at this frame" in p.reasons[-1] for p in out if p.fail_closed)
+
+
+def test_a_lane_switched_off_still_masks_the_frames_in_flight_then_closes():
+    detector = ClosableDetector()
+    faces = lane(detector)
+    line = PrivacyDelayLine([faces], lookahead_frames=6, pipeline_frames=0)
+    out = push_frames(line, range(10))
+    line.replace_lane(faces, None)
+    assert not detector.closed, "frames 4-9 still need its verdicts"
+    out += push_frames(line, range(10, 20)) + line.drain()
+    assert [p.frame.index for p in out] == list(range(20))
+    assert all(p.regions for p in out[:10])
+    assert not any(p.regions for p in out[10:])
+    assert not any(p.fail_closed for p in out)
+    assert detector.closed and max(detector.calls) == 9
+
+
+def test_a_shorter_delay_lets_due_frames_out_once_each_and_a_longer_one_holds_them():
+    clock = [0.0]
+    line = PrivacyDelayLine(
+        [lane(ScriptedDetector())], realtime_delay_s=1.0, deadline_grace_s=1.0, clock=lambda: clock[0]
+    )
+    released: dict[int, list[int]] = {}  # push -> frames it let out
+    out = []
+    for i in range(75):
+        if i == 30:
+            line.set_delay(0.2)
+        if i == 45:
+            line.set_delay(1.0)
+        clock[0] = i / 30
+        got = line.push(frame(i, t=i / 30))
+        released[i] = [p.frame.index for p in got]
+        out += got
+        time.sleep(0.002)
+    line.close()
+    assert [p.frame.index for p in out] == list(range(45)), "each frame once, in order, none lost"
+    assert released[30] == list(range(25)), "with 0.2 s, every frame captured by 0.8 s is due at once"
+    assert released[44] == [38]
+    assert not any(released[i] for i in range(45, 69)), "with 1.0 s again, frames wait until 1.0 s old"
+    assert released[69] == [39]
+    assert not any(p.fail_closed for p in out)
