@@ -66,6 +66,45 @@ class ProtectionSettings:
     mouth_blur: bool = True
 
 
+# What each lane is built from. A live settings change rebuilds a lane only when one of its own fields
+# changed (LivePipeline, PrivacyDelayLine.replace_lane); every field of ProtectionSettings is in one lane's
+# list or in NOT_LANE_FIELDS (tests/test_live_settings.py checks), so a new setting cannot be missed.
+LANE_FIELDS: dict[RegionKind, tuple[str, ...]] = {
+    RegionKind.FACE: (
+        "faces", "face_threshold", "face_input_width", "face_stride", "face_workers", "hold_s", "lookahead_s",
+        "threads_per_detector", "whitelist", "identify_every",
+    ),
+    RegionKind.PLATE: (
+        "plates", "plate_threshold", "plate_input_width", "plate_stride", "hold_s", "lookahead_s",
+        "threads_per_detector",
+    ),
+    RegionKind.TEXT: (
+        "text", "pii_kinds", "sensitive_terms", "threads_per_detector", "text_interval_s", "text_stuck_s",
+        "text_live_budget_s", "text_live_duty",
+    ),
+}  # fmt: skip
+# how frames are painted (the redactor) and what the audio side does: no video lane reads them
+NOT_LANE_FIELDS = ("redaction", "speech", "speech_mode", "bleep_hz", "speech_pad_s", "mouth_blur")
+LANE_ORDER = (RegionKind.FACE, RegionKind.PLATE, RegionKind.TEXT)
+
+
+def lane_enabled(settings: ProtectionSettings, kind: RegionKind) -> bool:
+    return bool(getattr(settings, LANE_FIELDS[kind][0]))
+
+
+def lane_changed(old: ProtectionSettings, new: ProtectionSettings, kind: RegionKind) -> bool:
+    """Whether the lane for ``kind`` built from ``old`` differs from one built from ``new`` (or is switched)."""
+    if not lane_enabled(old, kind) and not lane_enabled(new, kind):
+        return False
+    for name in LANE_FIELDS[kind]:
+        a, b = getattr(old, name), getattr(new, name)
+        # the face lane holds the whitelist object itself (people enrolled later count at once): another
+        # object, even an equal one, needs a new lane
+        if (a is not b) if name == "whitelist" else (a != b):
+            return True
+    return False
+
+
 def build_lanes(
     settings: ProtectionSettings, fps: float, store: ModelStore | None = None, *, live: bool = False
 ) -> list[DetectorLane]:
@@ -75,10 +114,26 @@ def build_lanes(
     pace with 30 fps video (measured: benchmarks/bench_live.py --whitelist).
     """
     store = store or ModelStore()
+    lanes: list[DetectorLane] = []
+    try:
+        for kind in LANE_ORDER:
+            if lane_enabled(settings, kind):
+                lanes.append(build_lane(kind, settings, fps, store, live=live))
+    except BaseException:
+        for lane in lanes:
+            lane.close()
+        raise
+    return lanes
+
+
+def build_lane(
+    kind: RegionKind, settings: ProtectionSettings, fps: float, store: ModelStore | None = None, *, live: bool = False
+) -> DetectorLane:
+    """The lane for one kind of region (see ``build_lanes``)."""
+    store = store or ModelStore()
     hold = max(1, round(settings.hold_s * fps))
     lead = max(1, round(settings.lookahead_s * fps))
-    lanes: list[DetectorLane] = []
-    if settings.faces:
+    if kind is RegionKind.FACE:
         from privastream_desktop.detectors.faces import FaceDetector
 
         faces = FaceDetector(
@@ -110,8 +165,8 @@ def build_lanes(
                 per_look=1 if live else 2,
                 looks_per_embedding=2 if live else 1,
             )
-        lanes.append(DetectorLane(detector, tracker, stride=settings.face_stride, workers=settings.face_workers))
-    if settings.plates:
+        return DetectorLane(detector, tracker, stride=settings.face_stride, workers=settings.face_workers)
+    if kind is RegionKind.PLATE:
         from privastream_desktop.detectors.plates import PlateDetector
 
         plates = PlateDetector(
@@ -121,8 +176,8 @@ def build_lanes(
             threads=settings.threads_per_detector,
         )
         tracker = TrackStabilizer(RegionKind.PLATE, hold_frames=hold, lead_frames=lead)
-        lanes.append(DetectorLane(plates, tracker, stride=settings.plate_stride))
-    if settings.text:
+        return DetectorLane(plates, tracker, stride=settings.plate_stride)
+    if kind is RegionKind.TEXT:
         from privastream_desktop.detectors.text import TextPiiDetector
         from privastream_desktop.text_tracking import TextRegionHold
 
@@ -138,17 +193,15 @@ def build_lanes(
         holds = TextRegionHold(
             bridge_frames=max(2 * stride, round(fps)), grace_frames=round(0.5 * fps), max_frames=round(5.0 * fps)
         )
-        lanes.append(
-            DetectorLane(
-                text,
-                holds,  # type: ignore[arg-type]
-                stride=stride,
-                workers=1,  # the detector remembers what it read: one look at a time, in order
-                stuck_after_s=settings.text_stuck_s,
-                duty=settings.text_live_duty if live else 1.0,
-            )
+        return DetectorLane(
+            text,
+            holds,  # type: ignore[arg-type]
+            stride=stride,
+            workers=1,  # the detector remembers what it read: one look at a time, in order
+            stuck_after_s=settings.text_stuck_s,
+            duty=settings.text_live_duty if live else 1.0,
         )
-    return lanes
+    raise ValueError(f"no detector lane for {kind}")
 
 
 def text_stride(settings: ProtectionSettings, fps: float) -> int:
@@ -164,7 +217,10 @@ def build_delay_line(
     store: ModelStore | None = None,
 ) -> PrivacyDelayLine:
     lanes = build_lanes(settings, fps, store, live=realtime_delay_s is not None)
-    # the lookahead must reach the next look of every lane, or a new detection cannot be painted back
+    return PrivacyDelayLine(lanes, lookahead_frames=lookahead_frames(settings, fps), realtime_delay_s=realtime_delay_s)
+
+
+def lookahead_frames(settings: ProtectionSettings, fps: float) -> int:
+    """File mode: the lookahead must reach the next look of every lane, or a new detection cannot be painted back."""
     strides = [settings.face_stride, settings.plate_stride] + ([text_stride(settings, fps)] if settings.text else [])
-    lookahead = max(*strides, round(settings.lookahead_s * fps))
-    return PrivacyDelayLine(lanes, lookahead_frames=lookahead, realtime_delay_s=realtime_delay_s)
+    return max(*strides, round(settings.lookahead_s * fps))

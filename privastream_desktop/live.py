@@ -12,17 +12,26 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 import numpy as np
 import psutil
 
-from privastream_desktop.delay_line import PrivacyDelayLine
-from privastream_desktop.engine import ProtectionSettings, build_delay_line
+from privastream_desktop.delay_line import DetectorLane, PrivacyDelayLine
+from privastream_desktop.engine import (
+    LANE_ORDER,
+    ProtectionSettings,
+    build_delay_line,
+    build_lane,
+    lane_changed,
+    lane_enabled,
+    lookahead_frames,
+)
 from privastream_desktop.model_store import ModelStore
 from privastream_desktop.redactor import Redactor
-from privastream_desktop.regions import ProtectedFrame, Region
+from privastream_desktop.regions import ProtectedFrame, Region, RegionKind
 from privastream_desktop.sinks import FrameSink
 from privastream_desktop.sources import FrameSource, open_source
 
@@ -89,9 +98,16 @@ class LivePipeline:
     """Runs source → delay line → redactor → sinks until stopped.
 
     Settings may change while running (from another thread): the change is
-    picked up between frames. A change of detectors or delay rebuilds the
-    delay line; the frames still in it leave fully hidden rather than
-    unchecked.
+    picked up between frames. Only the detector lanes whose own settings
+    changed are rebuilt (``PrivacyDelayLine.replace_lane``); the others keep
+    their trackers and verdicts, so the frames in flight keep their masks. A
+    redaction change (style, strength, padding) touches no lane, and a new
+    delay applies to the frames in flight as they are (``set_delay``).
+
+    New lanes load in a helper thread (OCR takes seconds) while frames keep
+    flowing under the lanes in service; while a lane being switched on loads,
+    every frame fails closed ("... is starting"), as it would once the lane
+    joins and has not looked at it yet.
     """
 
     def __init__(
@@ -110,9 +126,12 @@ class LivePipeline:
         self.sinks = list(sinks)
         self.store = store or ModelStore()
         self.deadline_grace_s = deadline_grace_s
-        self._settings = settings
+        self._settings = settings  # what the delay line's lanes were built from
         self._delay_s = delay_s
         self._pending: tuple[ProtectionSettings, float] | None = None
+        self._loader = ThreadPoolExecutor(1, thread_name_prefix="load-detectors")
+        self._loading: tuple[ProtectionSettings, Future[dict[RegionKind, DetectorLane]]] | None = None
+        self._starting: list[str] = []  # fail-closed reasons while lanes being switched on load
         self._lock = threading.Lock()
         self._panic = threading.Event()
         self._latencies: deque[float] = deque(maxlen=300)
@@ -146,7 +165,7 @@ class LivePipeline:
         last_stats = 0.0
         try:
             while not stop.is_set():
-                self._apply_pending(on_frame)
+                self._apply_pending()
                 frame = self.source.read()
                 if frame is None:
                     break
@@ -161,33 +180,76 @@ class LivePipeline:
                 self._emit(item, on_frame)
         finally:
             self._line.close()
+            if self._loading is not None:  # lanes still loading are closed once loaded
+                self._loading[1].add_done_callback(_close_loaded)
+            self._loader.shutdown(wait=False)
 
     def _build_line(self, settings: ProtectionSettings, delay_s: float) -> PrivacyDelayLine:
-        line = build_delay_line(settings, self.source.fps or 30.0, realtime_delay_s=delay_s, store=self.store)
+        line = build_delay_line(settings, self._fps, realtime_delay_s=delay_s, store=self.store)
         line.deadline_grace_s = self.deadline_grace_s
-        with self._lock:
-            self._stats.models = [lane.detector.name for lane in line.lanes]
+        self._note_models(line)
         return line
 
-    def _apply_pending(self, on_frame: Callable[[LiveFrame], None] | None) -> None:
+    @property
+    def _fps(self) -> float:
+        return self.source.fps or 30.0
+
+    def _note_models(self, line: PrivacyDelayLine) -> None:
+        with self._lock:
+            self._stats.models = [lane.detector.name for lane in line.lanes]
+
+    def _apply_pending(self) -> None:
+        """Apply the newest ``update``: rebuild only the lanes whose settings changed (see the class docstring)."""
+        if self._loading is not None:
+            if not self._loading[1].done():
+                return  # a newer update waits for this one: the lanes being loaded are swapped in first
+            (target, future), self._loading, self._starting = self._loading, None, []
+            self._swap_lanes(target, future.result())  # a model that failed to load stops the pipeline
         with self._lock:
             pending, self._pending = self._pending, None
         if pending is None:
             return
         settings, delay_s = pending
         self._redactor = Redactor(settings.redaction)
-        detectors_changed = replace(settings, redaction=self._settings.redaction) != self._settings
-        if detectors_changed or delay_s != self._delay_s:
-            old, self._line = self._line, self._build_line(settings, delay_s)
-            for item in old.drain():
-                item.fail_closed, item.reasons = True, ["settings changed"]
-                self._emit(item, on_frame)
-            old.close()
-        self._settings, self._delay_s = settings, delay_s
+        if delay_s != self._delay_s:
+            self._line.set_delay(delay_s)
+            self._delay_s = delay_s
+        changed = [kind for kind in LANE_ORDER if lane_changed(self._settings, settings, kind)]
+        to_build = [kind for kind in changed if lane_enabled(settings, kind)]
+        if not to_build:
+            self._swap_lanes(settings, {})
+            return
+        self._starting = [
+            f"{kind.value} detector is starting" for kind in to_build if not lane_enabled(self._settings, kind)
+        ]
+        self._loading = (settings, self._loader.submit(self._build_lanes, to_build, settings))
+
+    def _build_lanes(self, kinds: list[RegionKind], settings: ProtectionSettings) -> dict[RegionKind, DetectorLane]:
+        built: dict[RegionKind, DetectorLane] = {}
+        try:
+            for kind in kinds:
+                built[kind] = build_lane(kind, settings, self._fps, self.store, live=True)
+        except BaseException:
+            _close_loaded(built)
+            raise
+        return built
+
+    def _swap_lanes(self, settings: ProtectionSettings, built: dict[RegionKind, DetectorLane]) -> None:
+        line = self._line
+        changed = [kind for kind in LANE_ORDER if lane_changed(self._settings, settings, kind)]
+        for kind in changed:
+            old = next((lane for lane in line.lanes if lane.detector.kind is kind), None)
+            line.replace_lane(old, built.get(kind))
+        line.lookahead_frames = lookahead_frames(settings, self._fps)
+        self._settings = settings
+        if changed:
+            self._note_models(line)
 
     def _emit(self, item: ProtectedFrame, on_frame: Callable[[LiveFrame], None] | None) -> None:
         if self._panic.is_set():
             item.fail_closed, item.reasons = True, [PANIC_REASON]
+        elif self._starting:  # a detector the user switched on has not looked at this frame
+            item.fail_closed, item.reasons = True, item.reasons + self._starting
         elif self.audio is not None:  # lips must not say what the audio bleeps
             faces = item.regions + item.kept_visible
             item.regions = item.regions + self.audio.mouth_regions(item.frame.t, 1.0 / (self.source.fps or 30.0), faces)
@@ -219,3 +281,13 @@ class LivePipeline:
             self._stats.latency_p50_ms = float(np.percentile(latencies, 50))
             self._stats.latency_p95_ms = float(np.percentile(latencies, 95))
             self._stats.cpu_percent = self._process.cpu_percent() / (psutil.cpu_count() or 1)
+
+
+def _close_loaded(loaded: Future[dict[RegionKind, DetectorLane]] | dict[RegionKind, DetectorLane]) -> None:
+    """Close lanes that were built but never joined a delay line."""
+    if isinstance(loaded, Future):
+        if loaded.cancelled() or loaded.exception() is not None:
+            return
+        loaded = loaded.result()
+    for lane in loaded.values():
+        lane.close()
