@@ -312,6 +312,8 @@ def print_trace(
         words = _words_in(src, r.t_from, r.t_to) if src else "?"
         kind = "provisional" if prov else "found"
         print(f"  {a:7.2f}-{b:6.2f} {mask.sum() / 100:4.1f} s benign {r.label:10s} {kind:11s} | {words}")
+        if src is not None and not prov:  # what the finder read: the words ruled before the window, then the window
+            print(f"  {'':15s} finder read: {' '.join(src.context)} | {_words_in(src, src.start, src.end)}")
 
 
 def main() -> None:

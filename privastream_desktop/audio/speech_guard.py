@@ -265,6 +265,10 @@ def redact_speech_file(
 # ---------------------------------------------------------------------------------------------
 # Live
 
+# Speech after the last word heard that a cut last word explains (a word end is up to 0.2 s early, and
+# Whisper leaves out a word cut by the window's end); beyond that, speech without words was not heard.
+_UNHEARD_SLACK_S = 0.6
+
 _NUMBER_TEXT = """zero oh o one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen
 sixteen seventeen eighteen nineteen twenty thirty forty fifty sixty seventy eighty ninety hundred
 thousand double triple"""
@@ -320,6 +324,32 @@ def _loop_start(words: Sequence[Word]) -> int | None:
         if copies >= times and (n - i) % size == 0:
             return i + size
     return None
+
+
+def _within_speech(words: list[Word], spans: Sequence[tuple[float, float]], vad_end: float) -> list[Word]:
+    """Word times cut to the VAD's (padded) speech span they lie in.
+
+    Whisper stretches the first word of a window back over the silence before it ("Cup" from the window's
+    start, 1.5 s before anyone spoke), and a last word on over the pause after it; a bleep or a held
+    watermark then covers silence and the words next to it. A span still open (the newest audio) keeps
+    its word ends. A word in no span (heard in what the VAD calls silence) is left as it is.
+    """
+    out = []
+    for w in words:
+        best, overlap = None, 0.0
+        for a, b in spans:
+            o = min(b, w.end) - max(a, w.start)
+            if o > overlap:
+                best, overlap = (a, b), o
+        if best is None:
+            out.append(w)
+            continue
+        a, b = best
+        start = max(w.start, a)
+        end = min(w.end, b) if b < vad_end - 0.05 else w.end
+        same = (start, end) == (w.start, w.end)
+        out.append(w if same else Word(w.text, start, max(end, start + 0.05), w.probability))
+    return out
 
 
 def _address_start(word: str) -> bool:
@@ -401,6 +431,7 @@ class WindowTrace:
     ruled_after: float
     reason: str  # what stopped the watermark: "closed", "guard", "non-final 'x'", "tail 'x y'", "provisional 'x'"
     redactions: tuple[SpeechRedaction, ...]  # new this window
+    context: tuple[str, ...] = ()  # what the finder read besides the window: words heard before it || as ruled
 
 
 class StreamingSpeechGuard:
@@ -462,6 +493,7 @@ class StreamingSpeechGuard:
         self._redactions: list[SpeechRedaction] = []
         self._heard: list[Word] = []  # final words, newest last, bounded: the transcript and window cuts
         self._heard_max = 40 * transcript_lines
+        self._committed: deque[Word] = deque(maxlen=64)  # words as heard when the watermark passed them
         self._lines_max = transcript_lines
         self._resampler: _Resampler | None = None
         self._audio = np.zeros(0, np.float32)  # 16 kHz mono from _t0
@@ -597,6 +629,7 @@ class StreamingSpeechGuard:
         window_closed = closed and window_end >= last_end
         # Words are final once guard_s of audio follows them; all are when the utterance has ended.
         final_until = window_end if window_closed else max(window_end - self.guard_s, min(last_start, window_end))
+        words = _within_speech(words, spans, vad_end)
         loop = _loop_start(words)
         if loop is not None:
             # A loop is not speech heard: one placeholder word (the looped word) stands for all of it, not
@@ -605,7 +638,7 @@ class StreamingSpeechGuard:
             words = [*words[:loop], Word(looped.text, looped.start, max(looped.end, window_end), 0.0)]
             final_until = min(final_until, looped.start)
             window_closed = False
-        self._rule(words, final_until, window_closed, now, skipped, window_start, window_end)
+        self._rule(words, final_until, window_closed, now, skipped, window_start, window_end, spans)
         self._trim()
 
     def _window_start(self) -> float:
@@ -627,26 +660,46 @@ class StreamingSpeechGuard:
         extra: list[SpeechRedaction],
         window_start: float,
         window_end: float | None = None,
+        speech: Sequence[tuple[float, float]] = (),
     ) -> None:
+        # Speech (per the VAD) after the last word heard, beyond what a cut last word explains, has not been
+        # heard at all: Whisper left it out. Nothing after it is final.
+        heard_to = max((w.end for w in words), default=window_start) + _UNHEARD_SLACK_S
+        unheard = next((max(a, heard_to) for a, b in speech if b > heard_to and a < final_until), None)
+        if unheard is not None:
+            final_until = min(final_until, unheard)
         final = [w.end <= final_until for w in words]
         nfinal = next((i for i, ok in enumerate(final) if not ok), len(words))
         boundary = min(final_until, words[nfinal].start) if nfinal < len(words) else final_until
         reason = "closed" if closed else "guard"
         if nfinal < len(words) and words[nfinal].start < final_until:
             reason = f"non-final {words[nfinal].text.strip()!r}"
+        elif unheard is not None:
+            reason = "unheard"
         new = list(extra)
         # The next ruling comes after another hop and recognition (with a margin for a busy CPU); every
         # sample that is played before then must be ruled on now.
         next_ruling = now + self.hop_s + self._busy_bound() + 0.1
         need = next_ruling - self.delay_s + 0.05
-        if nfinal < len(words) and boundary - self.pad < need:
+        if unheard is not None and nfinal == len(words) and boundary - self.pad < need:
+            # Speech nobody heard reaches the deadline: it is hidden (fail closed), as far as the deadline needs.
+            from privastream_desktop.pii.recognizers import PiiKind
+
+            start = max(unheard - self.pad, self._ruled)
+            if need + self.pad > start:
+                new.append(SpeechRedaction(PiiKind.SECRET, start, need + self.pad, "[UNCHECKED]"))
+                self.stats.provisional += 1
+            boundary = max(boundary, need + self.pad)
+            reason = "deadline unheard bleeped"
+        elif nfinal < len(words) and boundary - self.pad < need:
             # Non-final words would miss the deadline: rule on them as heard now. Those at risk (numbers,
             # "at"/"dot", a name after a number) are bleeped provisionally, the rest are played; the
             # watermark moves only as far as the deadline needs, the next window hears them again.
             forced = [w for w in words[nfinal:] if w.start - self.pad < need]
             risky = self._at_risk(words[:nfinal], forced, words[nfinal + len(forced) :])
-            if risky:  # only up to the new watermark: the next window rules on the rest
-                new.append(self._provisional(risky, until=need + self.pad))
+            bleep = self._provisional(risky, until=need + self.pad) if risky else None
+            if bleep is not None:  # only up to the new watermark: the next window rules on the rest
+                new.append(bleep)
                 self.stats.provisional += 1
             boundary = max(boundary, need + self.pad)
             reason = f"deadline {' '.join(w.text.strip() for w in forced)!r}" + (
@@ -657,13 +710,16 @@ class StreamingSpeechGuard:
         if tail is not None:
             tail_start = words[tail].start
             tail_text = " ".join(w.text.strip() for w in words[tail:nfinal])
-            if next_ruling > tail_start - self.pad + self.delay_s:
+            # The first sample still waiting is the later of the tail's padded start and the watermark.
+            if next_ruling > max(tail_start - self.pad, self._ruled) + self.delay_s:
                 # Bleep only as much of the tail as the deadline needs and hold the watermark there: the next
                 # window may hear that the number was a price or a time ("450 dollars"), sparing the rest.
                 clip = max(need, tail_start) + self.pad
-                new.append(self._provisional(words[tail:nfinal], until=clip))
+                bleep = self._provisional(words[tail:nfinal], until=clip)
+                if bleep is not None:
+                    new.append(bleep)
+                    self.stats.provisional += 1
                 boundary = min(boundary, clip)
-                self.stats.provisional += 1
                 reason = f"provisional {tail_text!r} / {reason}"
             else:
                 boundary = min(boundary, tail_start)
@@ -673,11 +729,19 @@ class StreamingSpeechGuard:
         # two"), so the window need not hear them again: a short audio context is enough.
         with self._lock:
             said = [w for w in self._heard if window_start - 4.0 < w.end <= window_start + 0.05][-12:]
-        new.extend(
-            r for r in find_redactions(said + words, self._finder, self.pad) if r.t_from + self.pad < final_until
-        )
+        # It also reads the words as they were heard when the watermark passed them, then only what is new:
+        # a window that re-hears "my password is" as "my past where" must not forget the label, and "555"
+        # ruled on before stays part of "555 1234" however the next window hears it.
         before = self._ruled
+        committed = [w for w in self._committed if w.end > before - 6.0][-16:]
+        # New is what lies after the watermark and after the last word ruled on (its end may pass the watermark):
+        # a word heard again with other times must not count twice ("2019 2019" is no 8-digit number).
+        after = max(before, self._committed[-1].end if self._committed else before)
+        fresh = [w for w in words if (w.start + w.end) / 2 > after]
+        for heard in (said + words, committed + fresh):
+            new.extend(r for r in find_redactions(heard, self._finder, self.pad) if r.t_from + self.pad < final_until)
         self._advance(boundary - self.pad, new, words[:nfinal], window_start)
+        self._committed.extend(w for w in fresh if (w.start + w.end) / 2 <= self._ruled)
         if self.trace is not None:
             self.trace.append(
                 WindowTrace(
@@ -692,6 +756,7 @@ class StreamingSpeechGuard:
                     self._ruled,
                     reason,
                     tuple(new),
+                    (*(w.text.strip() for w in said), "||", *(w.text.strip() for w in committed)),
                 )
             )
 
@@ -699,7 +764,12 @@ class StreamingSpeechGuard:
         """How long the next recognition may take: 1.5x the last one, at least the slowest of the recent ones."""
         return max(1.5 * self._last_busy, max(self._busy_recent, default=0.0))
 
-    def _provisional(self, tail: list[Word], until: float | None = None) -> SpeechRedaction:
+    def _provisional(self, tail: list[Word], until: float | None = None) -> SpeechRedaction | None:
+        """A bleep over a tail that could still be PII. It never reaches back over audio already ruled on
+        (``ruled_until``): that audio was heard, found harmless and maybe played. Whisper's time for the
+        first word of a window often swallows words it dropped before it ("they can ring me at 714" heard
+        as "714" from 0.5 s too early); the earlier hearing, which placed the watermark, knew better.
+        Found PII (final words the finder flags) may still reach back."""
         from privastream_desktop.pii.recognizers import PiiKind
 
         normed = tuple(_norm(w.text) for w in tail)
@@ -710,7 +780,8 @@ class StreamingSpeechGuard:
         else:
             kind = PiiKind.EMAIL
         end = tail[-1].end + self.pad if until is None else min(tail[-1].end + self.pad, until)
-        return SpeechRedaction(kind, tail[0].start - self.pad, max(end, tail[0].start), label_for(kind))
+        start = max(tail[0].start - self.pad, self._ruled)
+        return SpeechRedaction(kind, start, end, label_for(kind)) if end > start else None
 
     def _at_risk(self, before: list[Word], forced: list[Word], after: list[Word]) -> list[Word]:
         """Of the non-final words ``forced`` to be ruled on at the deadline, the span of those that are or could

@@ -8,7 +8,7 @@ import pytest
 
 from privastream_desktop.audio.asr import Word
 from privastream_desktop.audio.blocks import AudioBlock
-from privastream_desktop.audio.speech_guard import StreamingSpeechGuard, _loop_start
+from privastream_desktop.audio.speech_guard import StreamingSpeechGuard, _loop_start, _within_speech
 from privastream_desktop.engine import ProtectionSettings
 from privastream_desktop.pii import PiiKind, PiiRecognizer
 from tests.audio.speech_helpers import covered, needs_espeak, phone_clip
@@ -234,3 +234,60 @@ def test_loop_start():
     assert _loop_start(_said("my number is 5 5 5 5 5")) == 4
     assert _loop_start(_said("wait. wait. great great great")) is None  # three copies are speech ("five five five")
     assert _loop_start(_said("a b c b c b c")) == 3
+
+
+class Deaf:
+    """Returns no words at all, like tiny.en when it drops a window of speech as "no speech"."""
+
+    def transcribe(self, audio, offset=0.0):
+        return []
+
+
+@needs_espeak
+def test_speech_nobody_heard_is_hidden_by_its_deadline(speech):
+    """A recogniser that answers but hears nothing must not let the watermark pass speech as if it were checked:
+    at the deadline the unheard speech is bleeped ([UNCHECKED]) and the deadline is still met."""
+    guard = StreamingSpeechGuard(ProtectionSettings(), recognizer=Deaf(), finder=NoPii(), delay_s=2.0)
+    try:
+        t0, end, late = _late_blocks(guard, speech.audio, 2.0)
+        assert guard.failure is None
+        assert 0 <= late <= 2, f"{late} blocks were not ruled on by their deadline"
+        found = guard.redactions(t0, end)
+        assert found and all(r.label == "[UNCHECKED]" for r in found), found
+        mask = np.zeros(len(speech.audio), bool)
+        for r in found:
+            mask[max(0, int((r.t_from - t0) * RATE)) : int((r.t_to - t0) * RATE)] = True
+        # Everything said up to the last deadline that passed is hidden (the rest is still held, not played).
+        said = [(a, b) for _, a, b in speech.pii] + speech.benign
+        for a, b in said:
+            b = min(b, end - t0 - 2.0)
+            if b > a + 0.1:
+                assert covered(mask, RATE, a, b) >= 0.95, (a, b, found)
+    finally:
+        guard.close()
+
+
+def test_word_times_are_cut_to_the_speech_they_lie_in():
+    spans = [(1.0, 2.0), (3.0, 4.5)]
+    words = [
+        Word(" Cup", 0.2, 1.4, 0.9),  # stretched back over the silence before the utterance
+        Word(" on.", 1.8, 2.6, 0.9),  # and on over the pause after it
+        Word(" five", 3.1, 3.4, 0.9),  # inside: unchanged
+        Word(" six", 4.2, 4.9, 0.9),  # the open span (newest audio): its end is kept
+        Word(" ghost", 2.2, 2.5, 0.9),  # in what the VAD calls silence: left as it is
+    ]
+    cut = _within_speech(words, spans, vad_end=4.5)
+    assert [(w.start, w.end) for w in cut] == [(1.0, 1.4), (1.8, 2.0), (3.1, 3.4), (4.2, 4.9), (2.2, 2.5)]
+    assert cut[2] is words[2]
+
+
+def test_a_provisional_bleep_never_reaches_back_over_audio_already_ruled_on():
+    """Whisper's first word of a window swallows the words it dropped before it; the watermark knew better."""
+    guard = StreamingSpeechGuard(ProtectionSettings(), recognizer=EchoRecognizer(), finder=NoPii())
+    try:
+        guard._ruled = 10.0
+        bleep = guard._provisional([Word(" 714", 9.0, 10.6, 0.9)], until=11.0)
+        assert bleep is not None and bleep.t_from == 10.0 and bleep.t_to == pytest.approx(10.6 + guard.pad)
+        assert guard._provisional([Word(" 7", 9.0, 9.5, 0.9)]) is None  # all of it ruled on already
+    finally:
+        guard.close()
