@@ -272,3 +272,83 @@ def test_unread_areas_become_rectangles_that_cover_exactly_their_tiles():
             assert not back[y1:y2, x1:x2].any()  # no tile twice
             back[y1:y2, x1:x2] = True
         assert (back == mask).all()  # nothing between scattered areas is covered, nothing set is left out
+
+
+# -- scrolling text ----------------------------------------------------------------------------------
+
+
+def chat(lines: list[str], top: int = 40) -> np.ndarray:
+    """A chat column (real glyphs, 25 px per line, an odd step) on the right of a dark screen."""
+    from PIL import Image, ImageDraw
+
+    from privastream_desktop.screen_samples import font
+
+    image = Image.new("RGB", (W, H), (30, 30, 30))
+    draw = ImageDraw.Draw(image)
+    for n, line in enumerate(lines):
+        draw.text((330, top + 25 * n), line, font=font("sans", 15), fill=(230, 230, 230))
+    return np.asarray(image)[:, :, ::-1].copy()
+
+
+CHAT = [
+    "pixel_pirate: patch 2.4.1 nerfed it", "tinyTurtle: level 37 already??", "Zed_42: raid incoming in 5",
+    "coffee: Merry Christmas chat", "n00b: 64 tick servers lag today", "mod_bot: be nice in chat please",
+    "lowkeyLuna: held 3rd place for 45 min", "GG_Nova: gg wp", "Brightside99: KEKW that was close",
+    "retro_rex: 800 dpi and 0.35 in game", "kayla: first time here, hi all", "xX_Sn1per: that clutch 10/10",
+    "pixel_pirate: show the settings again?", "tinyTurtle: score 12450 is a new PB", "Zed_42: how long is the run",
+    "coffee: brb making tea", "n00b: what keyboard is that", "mod_bot: no spoilers please",
+    "lowkeyLuna: 2-1 in the finals, nice", "GG_Nova: see you tomorrow",
+]  # fmt: skip
+
+
+def test_a_chat_scroll_is_found_as_a_move_not_as_new_text():
+    from privastream_desktop.text_tracking import changed_tiles, find_scrolls, signature
+
+    before, after = signature(chat(CHAT[0:12])), signature(chat(CHAT[1:13]))
+    changed = changed_tiles(before, after)
+    moves = find_scrolls(before, after, changed, max_shift=60)
+    assert len(moves) == 1
+    moved, dy = moves[0]
+    assert dy == 12.5  # 25 frame px up = 12.5 signature px
+    assert moved.sum() >= 0.8 * changed.sum()  # all but the line that came in at the bottom
+    assert not moved[-(-(40 + 25 * 11) // 16) :].any()  # and that line is not taken for a moved one
+    other = signature(chat(CHAT[8:20]))  # a different page of chat (a tab switch), not a scroll
+    assert not find_scrolls(before, other, changed_tiles(before, other), max_shift=60)
+
+
+def test_after_a_scroll_only_the_line_that_came_in_is_unread():
+    frames = [chat(CHAT[0:12])] * 5 + [chat(CHAT[1:13])] * 10  # the chat moves up one line on frame 5
+    hold = TextRegionHold()
+    feed(hold, frames)
+    hold.update(0, [])  # a look read the whole chat before the scroll
+    boxes = unread(hold, 8)
+    new_line_y = 40 + 25 * 11  # where the 13th message now sits
+    assert boxes and all(b.y2 >= new_line_y - 16 for b in boxes)  # nothing above the new line's tiles
+    assert any(b.y1 <= new_line_y + 5 and b.y2 >= new_line_y + 15 for b in boxes)  # the new line is covered
+    hold.update(10, [])  # read now: the frames since the scroll are vouched for as well
+    assert not unread(hold, 8)
+
+
+def test_a_later_look_vouches_for_text_before_a_scroll_that_it_read_after_it():
+    frames = [chat(CHAT[0:12])] * 5 + [chat(CHAT[1:13])] * 10
+    hold = TextRegionHold()
+    feed(hold, frames)
+    hold.update(0, [Region(RegionKind.TEXT, Box(320, 30, 640, 360), 1.0, label=UNREAD_LABEL)])  # had no time
+    assert unread(hold, 3)
+    hold.update(10, [])  # the look after the scroll read the chat: the same lines, one line higher
+    # frames before the scroll show those lines lower down: read too, except the oldest line that
+    # scrolled out of the picture before the look (nobody read it) and a tile or two where the last line
+    # met the one that came in (neither a clean move nor unchanged: not vouched for)
+    boxes = unread(hold, 3)
+    assert any(b.y1 <= 40 and b.y2 >= 58 for b in boxes)  # the line nobody read
+    assert not any(b.y2 > 96 and b.y1 < 290 for b in boxes)  # the ten lines between
+
+
+def test_a_scroll_does_not_count_as_motion():
+    """A chat that scrolls every few frames is not a moving scene: new lines in it stay covered until read."""
+    frames = [chat(CHAT[k // 3 : k // 3 + 12]) for k in range(30)]  # one line up every third frame
+    hold = TextRegionHold()
+    feed(hold, frames)
+    hold.update(0, [])
+    assert all(unread(hold, i) for i in range(3, 30))  # each new line at the bottom is covered
+    assert all(all(b.y2 >= 40 + 25 * 8 for b in unread(hold, i)) for i in range(3, 12))  # and only new lines
