@@ -9,8 +9,11 @@ a 720p frame plus about 2 ms per character read, on one core; a screen full of t
   (a line is never read in pieces; a line that still runs off a crop is read again, wider), or the
   whole frame when almost all of it changed (a scene switch, a moving camera);
 * a changed area that is the old one moved up or down (a chat or terminal scrolling) is recognised
-  by a row-profile search checked on every pixel: its lines move with it and only the strips that
-  scrolled in are read;
+  by a row-profile search checked on every pixel: its lines move with it (and so do areas an earlier
+  look left unread) and only the strips that scrolled in are read;
+* where a rectangle to read holds lines read before, only the text detector network runs on it (cheap),
+  and a line found again at the same place with the same pixels keeps its text: recognition (~2.5 ms
+  a character) is spent only on lines that changed, not on the unchanged lines around them;
 * lines read earlier stay valid where nothing changed, so every call answers for the whole frame;
 * each row of text (pieces on one baseline) goes through ``PiiRecognizer`` once (cached by text);
   rows made of BIP-39 words are also read together, for recovery phrases wrapped or laid out in a
@@ -64,6 +67,7 @@ _CHANGED_LEVEL = 16  # grey levels (of 255) a 4x4 average must move to count as 
 _PAD = 8  # px read around a changed area (tiles already round it out by up to 15 px)
 _MIN_READ_HEIGHT = 32  # px: crops are never thinner than about a line of text
 _FULL_FRAME_SHARE = 0.85  # read the whole frame when changed rectangles cover more than this
+_REUSE_LEVEL = 4.0  # grey levels: a known line whose pixels moved less than this is not recognised again
 
 _log_lock = threading.Lock()
 # what the newest live detector has read (reference pictures, lines, areas still to read), in memory only
@@ -95,6 +99,9 @@ class OcrLine:
     chars: tuple[Box | None, ...]
     score: float
     exact: bool = True
+    # the grey pixels under ``box`` when it was read: a later look that finds the same pixels there
+    # reuses the text instead of recognising it again
+    pixels: np.ndarray | None = field(default=None, compare=False, repr=False)
 
     @property
     def height(self) -> float:
@@ -103,7 +110,26 @@ class OcrLine:
     def shifted(self, dy: float) -> OcrLine:
         """The same line moved down by ``dy`` px (up when negative): what scrolling does to it."""
         chars = tuple(None if b is None else b.shifted(0.0, dy) for b in self.chars)
-        return OcrLine(self.text, self.box.shifted(0.0, dy), chars, self.score, self.exact)
+        return OcrLine(self.text, self.box.shifted(0.0, dy), chars, self.score, self.exact, self.pixels)
+
+    def with_pixels(self, grey: np.ndarray) -> OcrLine:
+        x1, y1, x2, y2 = _line_rect(self)
+        crop = grey[max(0, y1) : max(0, y2), max(0, x1) : max(0, x2)].copy()
+        return OcrLine(self.text, self.box, self.chars, self.score, self.exact, crop)
+
+    def same_pixels(self, grey: np.ndarray) -> bool:
+        """Whether ``grey`` shows what this line was read from, where it was: every 8 px square within
+        ``_REUSE_LEVEL`` grey levels on average (video noise stays under it, one changed glyph does not)."""
+        if self.pixels is None or self.pixels.size == 0:
+            return False
+        x1, y1, x2, y2 = _line_rect(self)
+        now = grey[max(0, y1) : max(0, y2), max(0, x1) : max(0, x2)]
+        if now.shape != self.pixels.shape:
+            return False
+        diff = cv2.absdiff(now, self.pixels).astype(np.float32)
+        h, w = diff.shape
+        blocks = cv2.resize(diff, (max(1, -(-w // 8)), max(1, -(-h // 8))), interpolation=cv2.INTER_AREA)
+        return float(blocks.max()) <= _REUSE_LEVEL
 
 
 def assign_char_boxes(
@@ -408,11 +434,24 @@ class OcrEngine:
                 "EngineConfig.onnxruntime.inter_op_num_threads": 1,
             }
         )
+        self._lock = threading.Lock()
+
+    def find_lines(self, image: np.ndarray, origin: tuple[int, int] = (0, 0)) -> list[Box]:
+        """Where ``image`` holds lines of text, without reading them (the detector network only: ~20 ms for
+        a few lines, where recognising costs ~2.5 ms per character)."""
+        dx, dy = origin
+        with self._lock:  # rapidocr keeps use_rec & co on the instance: one call at a time
+            result = self._ocr(image, use_det=True, use_cls=False, use_rec=False)
+        boxes = getattr(result, "boxes", None)
+        return [] if boxes is None else [_quad_box(q, dx, dy) for q in boxes]
 
     def read(self, image: np.ndarray, origin: tuple[int, int] = (0, 0)) -> list[OcrLine]:
         """Lines in ``image``; boxes shifted by ``origin`` (where the crop sits in the frame)."""
         dx, dy = origin
-        result = self._ocr(image, return_word_box=True, return_single_char_box=True)
+        with self._lock:
+            result = self._ocr(
+                image, use_det=True, use_cls=False, use_rec=True, return_word_box=True, return_single_char_box=True
+            )
         boxes, texts, scores = (
             getattr(result, "boxes", None),
             getattr(result, "txts", None),
@@ -667,6 +706,25 @@ def find_scroll(ref: np.ndarray, cur: np.ndarray, max_shift: int) -> tuple[int, 
     return shift, todo
 
 
+def _scroll_rects(rects: list[Rect], region: Rect, shift: int) -> list[Rect]:
+    """``rects`` after ``region`` scrolled up by ``shift`` px: the part inside it moves (and is dropped when
+    it left the region), the rest stays; a rectangle that straddles the region's edge keeps both."""
+    out: list[Rect] = []
+    rx1, ry1, rx2, ry2 = region
+    for rect in rects:
+        x1, y1, x2, y2 = rect
+        if not _touch(rect, region):
+            out.append(rect)
+            continue
+        top, bottom = max(y1, ry1) - shift, min(y2, ry2) - shift
+        top, bottom = max(top, ry1), min(bottom, ry2)
+        if bottom > top:
+            out.append((x1, top, x2, bottom))
+        if x1 < rx1 or x2 > rx2 or y1 < ry1 or y2 > ry2:
+            out.append(rect)  # the part outside the region did not move
+    return out
+
+
 def _bands(rect: Rect, tall: int = 160, step: int = 96, overlap: int = 24) -> list[Rect]:
     """A tall rectangle as overlapping horizontal bands (4 lines of chat or so: about 0.3 s of OCR each),
     so a budgeted look can read part of it and stop."""
@@ -701,6 +759,7 @@ class OcrStats:
     reads: int = 0  # OCR runs (crops or whole frames)
     full_frames: int = 0
     scrolls: int = 0  # changed areas that turned out to be scrolled text (followed, not re-read)
+    reused: int = 0  # lines found again with the same pixels (not recognised again)
     seconds: float = 0.0  # inside OCR
     pixels: int = 0  # pixels read by OCR
     lines: int = 0  # lines known after the last call
@@ -792,8 +851,15 @@ class TextPiiDetector:
             carried, self._dirty = self._dirty, []
             wanted: list[Rect] = []
             for patch in changed_rects(self._reference, current, width, height):
-                strips = self._follow_scroll(_grow(patch, 2 * _PAD, width, height), grey)
-                wanted.extend(strips if strips is not None else [_grow(patch, _PAD, width, height)])
+                region = _grow(patch, 2 * _PAD, width, height)
+                scrolled = self._follow_scroll(region, grey)
+                if scrolled is None:
+                    wanted.append(_grow(patch, _PAD, width, height))
+                else:
+                    strips, shift = scrolled
+                    wanted.extend(strips)
+                    # what earlier looks left unread scrolled too: it is read where it is now (or is gone)
+                    carried = _scroll_rects(carried, region, shift)
                 # the reference moves on only where a change was handled: slow fades add up until seen
                 x1, y1, x2, y2 = patch
                 self._grey[y1:y2, x1:x2] = grey[y1:y2, x1:x2]
@@ -820,7 +886,7 @@ class TextPiiDetector:
             if self.budget_s is not None and spent >= self.budget_s and not now:
                 (older if left_over else self._dirty).append(rect)  # next look, oldest first
                 continue
-            seconds, done = self._read_rect(image, rect)
+            seconds, done = self._read_rect(image, rect, grey)
             spent += seconds
             read_now.append(done)
         self._dirty = older + self._dirty
@@ -832,8 +898,9 @@ class TextPiiDetector:
             with _live_lock:
                 _live_screen[:] = [(self._reference, self._grey, self._lines, self._dirty)]
 
-    def _follow_scroll(self, region: Rect, grey: np.ndarray) -> list[Rect] | None:
-        """If ``region`` scrolled, move its known lines with it and return only the strips left to read."""
+    def _follow_scroll(self, region: Rect, grey: np.ndarray) -> tuple[list[Rect], int] | None:
+        """If ``region`` scrolled, move its known lines with it and return the strips left to read and the
+        shift (px up)."""
         assert self._grey is not None
         x1, y1, x2, y2 = region
         inside = [
@@ -863,7 +930,7 @@ class TextPiiDetector:
         self._lines = kept
         self.stats.scrolls += 1
         strips += [_grow((x1, y1 + a, x2, y1 + b), 6, width, height) for a, b in _runs(todo)]
-        return strips
+        return strips, shift
 
     def _rects_to_read(self, rects: list[Rect], width: int, height: int) -> list[Rect]:
         """Grow rectangles over every known line they touch (a line is never read in pieces), merge overlaps."""
@@ -891,8 +958,14 @@ class TextPiiDetector:
             rect = grown
         return rect
 
-    def _read_rect(self, image: np.ndarray, rect: tuple[int, int, int, int]) -> tuple[float, tuple[int, int, int, int]]:
-        """OCR one rectangle (twice at most: once more, wider, if a line runs off its side)."""
+    def _read_rect(
+        self, image: np.ndarray, rect: tuple[int, int, int, int], grey: np.ndarray
+    ) -> tuple[float, tuple[int, int, int, int]]:
+        """OCR one rectangle (its lines found twice at most: once more, wider, if a line runs off its side).
+
+        Where the rectangle holds lines read before, the lines are only found (the detector network),
+        and each is recognised again only if its pixels changed: a clock that ticked inside a band of
+        unchanged HUD and chat text costs one short line, not the band."""
         height, width = image.shape[:2]
         spent = 0.0
         x1, y1, x2, y2 = rect
@@ -903,11 +976,18 @@ class TextPiiDetector:
             grow = _MIN_READ_HEIGHT - (y2 - y1)
             top = max(0, min(y1 - grow // 2, height - _MIN_READ_HEIGHT))
             rect = self._whole_lines((x1, top, x2, min(height, top + _MIN_READ_HEIGHT)), width, height)
+        reuse = any(line.pixels is not None and _cuts(rect, _line_rect(line)) for line in self._lines)
+        found: list[OcrLine] = []
+        boxes: list[Box] = []
         for attempt in range(2):
             x1, y1, x2, y2 = rect
             started = time.perf_counter()
-            crop = image[y1:y2, x1:x2]
-            found = self._ocr.read(np.ascontiguousarray(crop), (x1, y1)) if crop.size else []
+            crop = np.ascontiguousarray(image[y1:y2, x1:x2])
+            if reuse:
+                boxes = self._ocr.find_lines(crop, (x1, y1)) if crop.size else []
+            else:
+                found = self._ocr.read(crop, (x1, y1)) if crop.size else []
+                boxes = [line.box for line in found]
             elapsed = time.perf_counter() - started
             spent += elapsed
             self.stats.reads += 1
@@ -916,12 +996,12 @@ class TextPiiDetector:
             self.stats.full_frames += rect == (0, 0, width, height)
             # a line running off the crop was cut: read again, wider (4 line heights) or taller (half of one:
             # the OCR's line box overhangs the ink, a line touching the edge is usually whole)
-            cut_left = x1 > 0 and any(line.box.x1 <= x1 + 2 for line in found)
-            cut_right = x2 < width and any(line.box.x2 >= x2 - 2 for line in found)
-            cut_top = y1 > 0 and any(line.box.y1 <= y1 + 1 for line in found)
-            cut_bottom = y2 < height and any(line.box.y2 >= y2 - 1 for line in found)
+            cut_left = x1 > 0 and any(box.x1 <= x1 + 2 for box in boxes)
+            cut_right = x2 < width and any(box.x2 >= x2 - 2 for box in boxes)
+            cut_top = y1 > 0 and any(box.y1 <= y1 + 1 for box in boxes)
+            cut_bottom = y2 < height and any(box.y2 >= y2 - 1 for box in boxes)
             if attempt == 0 and (cut_left or cut_right or cut_top or cut_bottom):
-                h = int(max(line.height for line in found)) + 2
+                h = int(max(box.height for box in boxes)) + 2
                 rect = (
                     max(0, x1 - 4 * h) if cut_left else x1,
                     max(0, y1 - h // 2 - 2) if cut_top else y1,
@@ -931,8 +1011,51 @@ class TextPiiDetector:
                 rect = self._whole_lines(rect, width, height)  # and cut no other line on the way
                 continue
             break
+        if reuse:
+            found, cost = self._recognise(image, grey, boxes)
+            spent += cost
+        else:
+            found = [line.with_pixels(grey) for line in found]
         self._lines = [line for line in self._lines if not _cuts(rect, _line_rect(line))] + found
         return spent, rect
+
+    def _recognise(self, image: np.ndarray, grey: np.ndarray, boxes: list[Box]) -> tuple[list[OcrLine], float]:
+        """The lines at ``boxes``: a known line at the same place with the same pixels as is, others read."""
+        height, width = image.shape[:2]
+        spent = 0.0
+        out: list[OcrLine] = []
+        taken: set[int] = set()
+        for box in boxes:
+            same = next(
+                (
+                    k for k, line in enumerate(self._lines)
+                    if k not in taken and box.iou(line.box) >= 0.7 and line.same_pixels(grey)
+                ),
+                None,
+            )  # fmt: skip
+            if same is not None:
+                taken.add(same)
+                out.append(self._lines[same])
+                self.stats.reused += 1
+                continue
+            # read the line with a margin (the recogniser sees it as the whole-picture pass would); keep what
+            # lies on it, not the edges of the lines above and below
+            h = max(4, int(box.height))
+            x1, y1 = max(0, int(box.x1) - h), max(0, int(box.y1) - h // 3)
+            x2, y2 = min(width, int(np.ceil(box.x2)) + h), min(height, int(np.ceil(box.y2)) + h // 3)
+            started = time.perf_counter()
+            lines = self._ocr.read(np.ascontiguousarray(image[y1:y2, x1:x2]), (x1, y1))
+            elapsed = time.perf_counter() - started
+            spent += elapsed
+            self.stats.seconds += elapsed
+            self.stats.reads += 1
+            self.stats.pixels += (y2 - y1) * (x2 - x1)
+            near = Box(box.x1 - h / 2, box.y1 - h / 2, box.x2 + h / 2, box.y2 + h / 2)
+            for line in lines:
+                cx, cy = line.box.center
+                if near.x1 <= cx <= near.x2 and near.y1 <= cy <= near.y2:
+                    out.append(line.with_pixels(grey))
+        return out, spent
 
     def pii_regions(self, image: np.ndarray | None = None) -> list[Region]:
         """TEXT regions for every PII match in the known lines (``image``: the frame they show, for snapping)."""

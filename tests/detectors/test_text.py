@@ -199,3 +199,77 @@ def test_a_new_live_detector_starts_from_what_the_previous_one_read(engine):
     changed = TextPiiDetector(engine=engine, budget_s=0.4)
     assert sorted(r.label for r in changed.detect(page.bgr())) == ["email", "phone"]
     assert changed.stats.full_frames == 0  # only the new line was read
+
+
+def test_a_change_inside_a_block_of_known_lines_recognises_only_the_line_that_changed(engine):
+    """A clock that ticks in a HUD of unchanged lines: the block is searched for lines again, but only the
+    line whose pixels changed is recognised; a secret typed over a line is still read."""
+    rows = [f"runner-{k} finished build 2.4.{k} at 12:0{k} with 31{k} tests" for k in range(8)]
+
+    def page(changed: dict[int, str]) -> Page:
+        p = Page()
+        for k, text in enumerate(rows):
+            p.line(40, 100 + 24 * k, changed.get(k, text), size=16)  # tightly set: one changed line reads the block
+        return p
+
+    detector = TextPiiDetector(engine=engine)
+    detector.detect(page({}).bgr())
+    reused = detector.stats.reused
+    # two clocks tick a line apart: one changed area, three lines; the one between them is not read again
+    ticked = {
+        3: "runner-3 finished build 2.4.3 at 12:09 with 313 tests",
+        5: "runner-5 finished build 2.4.5 at 12:08 with 315 tests",
+    }
+    assert not [r for r in detector.detect(page(ticked).bgr()) if r.label != UNREAD_LABEL]
+    assert detector.stats.reused - reused >= 1
+    assert any("12:09" in line.text for line in detector.lines) and any("12:08" in line.text for line in detector.lines)
+    typed = page(ticked | {4: "call me on +1 415 555 0132"})
+    found = detector.detect(typed.bgr())
+    assert [r.label for r in found] == ["phone"]
+    assert covered(found, typed.words["0132"]) >= 0.95
+
+
+def test_same_pixels_tells_video_noise_from_one_changed_glyph():
+    from privastream_desktop.detectors.text import OcrLine
+
+    page = Page()
+    page.line(40, 40, "meeting at 12:04 in room 7", size=18)
+    grey = page.bgr()[:, :, 1].copy()
+    line = OcrLine("meeting at 12:04 in room 7", Box(36, 38, 300, 66), (), 0.99).with_pixels(grey)
+    rng = np.random.default_rng(1)
+    noisy = np.clip(grey + rng.normal(0, 1.5, grey.shape), 0, 255).astype(np.uint8)
+    assert line.same_pixels(noisy)
+    other = Page()
+    other.line(40, 40, "meeting at 12:05 in room 7", size=18)
+    assert not line.same_pixels(other.bgr()[:, :, 1].copy())
+    assert not line.shifted(30).same_pixels(grey)  # somewhere else: other pixels
+
+
+def test_an_area_left_for_later_that_scrolls_is_read_where_it_went(engine, monkeypatch):
+    """A budgeted look had no time for a new chat line; the chat then scrolled: the line is read at its new
+    place (forgetting it would let a later look vouch for a secret nobody read)."""
+    import privastream_desktop.detectors.text as text_module
+
+    monkeypatch.setattr(text_module, "_live_screen", [])
+
+    def chat(lines: list[str]) -> Page:
+        page = Page()
+        for k, text in enumerate(lines):
+            page.line(860, 200 + 26 * k, text, size=15)
+        return page
+
+    messages = [f"user{k}: message number {k} about the match" for k in range(10)]
+    detector = TextPiiDetector(engine=engine, budget_s=0.0)  # a look reads nothing new beyond what it must
+    detector.detect(chat(messages[:8]).bgr())  # the first look is whole
+    secret = "Zed_42: text me on +44 20 7946 0369"
+    detector.detect(chat([*messages[:8], secret]).bgr())  # a new line at the bottom: left for later
+    assert detector.stats.pending > 0
+    # three more lines came in: the chat moved up three lines, the secret with it
+    scrolled = chat([*messages[3:8], secret, "GG_Nova: gg wp", "kayla: first time here", "retro_rex: 800 dpi"])
+    found: list[Region] = []
+    for _ in range(4):
+        found = detector.detect(scrolled.bgr())
+        if not detector.stats.pending:
+            break
+    assert [r.label for r in found if r.label != UNREAD_LABEL] == ["phone"]
+    assert covered(found, scrolled.words["0369"]) >= 0.95
