@@ -449,9 +449,14 @@ class OcrEngine:
         """Lines in ``image``; boxes shifted by ``origin`` (where the crop sits in the frame)."""
         dx, dy = origin
         with self._lock:
-            result = self._ocr(
-                image, use_det=True, use_cls=False, use_rec=True, return_word_box=True, return_single_char_box=True
-            )
+            try:
+                result = self._ocr(
+                    image, use_det=True, use_cls=False, use_rec=True, return_word_box=True, return_single_char_box=True
+                )
+            except ValueError:
+                # rapidocr's character boxes divide by a degenerate (zero-height) line's perspective and fail
+                # on NaN; read without them (the line's characters are then spread over it, wider margins)
+                result = self._ocr(image, use_det=True, use_cls=False, use_rec=True, return_word_box=False)
         boxes, texts, scores = (
             getattr(result, "boxes", None),
             getattr(result, "txts", None),

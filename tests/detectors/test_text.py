@@ -273,3 +273,25 @@ def test_an_area_left_for_later_that_scrolls_is_read_where_it_went(engine, monke
             break
     assert [r.label for r in found if r.label != UNREAD_LABEL] == ["phone"]
     assert covered(found, scrolled.words["0369"]) >= 0.95
+
+
+def test_a_line_whose_character_boxes_fail_is_still_read(monkeypatch):
+    """rapidocr's character-box step divides by a degenerate line's perspective and raises on NaN (seen
+    live: the whole lane failed closed for a second); the line is read without character boxes instead."""
+    from privastream_desktop.model_store import ModelStore
+
+    store = ModelStore()
+    engine = OcrEngine(store.path("text-ppocrv6-det"), store.path("text-ppocrv6-rec"))
+    real = engine._ocr
+
+    def char_boxes_fail(image, **kwargs):
+        if kwargs.get("return_word_box"):
+            raise ValueError("cannot convert float NaN to integer")
+        return real(image, **kwargs)
+
+    monkeypatch.setattr(engine, "_ocr", char_boxes_fail)
+    page = Page()
+    page.line(40, 40, "Contact me at jane.doe@example.com for the meeting")
+    regions = TextPiiDetector(engine=engine).detect(page.bgr())
+    assert [r.label for r in regions] == ["email"]
+    assert covered(regions, page.words["jane.doe@example.com"]) >= 0.95
