@@ -35,6 +35,7 @@ Figures depend on the machine's load: run it on a quiet machine.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import threading
 import time
 
@@ -324,6 +325,7 @@ def main() -> None:
     parser.add_argument("--no-live", action="store_true", help="skip the real-time runs (~1 min per voice and set)")
     parser.add_argument("--no-files", action="store_true", help="skip the whole-file figures")
     parser.add_argument("--set", default="main,heldout", help="comma-separated: main, heldout (figures per set)")
+    parser.add_argument("--pad", type=float, default=None, help="redaction padding (s) for the live runs and default")
     parser.add_argument("--trace", action="store_true", help="live: print why the watermark holds, per window")
     parser.add_argument(
         "--guard", default="", help="live guard settings to try, e.g. hop_s=0.4,context_s=1.0,guard_s=0.3"
@@ -331,6 +333,8 @@ def main() -> None:
     args = parser.parse_args()
     print(machine_line())
     settings = ProtectionSettings()
+    if args.pad is not None:
+        settings = dataclasses.replace(settings, speech_pad_s=args.pad)
     voices = tuple(args.voices.split(","))
     tuning = {k: float(v) for k, v in (kv.split("=") for kv in args.guard.split(",") if kv)}
     if tuning:
