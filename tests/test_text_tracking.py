@@ -345,10 +345,31 @@ def test_a_later_look_vouches_for_text_before_a_scroll_that_it_read_after_it():
 
 
 def test_a_scroll_does_not_count_as_motion():
-    """A chat that scrolls every few frames is not a moving scene: new lines in it stay covered until read."""
-    frames = [chat(CHAT[k // 3 : k // 3 + 12]) for k in range(30)]  # one line up every third frame
+    """A chat that scrolls a line every few frames is not a moving scene: new lines in it stay covered until
+    read (from 5 lines in 15 frames on, a scroll counts as motion, like a game's)."""
+    frames = [chat(CHAT[k // 4 : k // 4 + 12]) for k in range(32)]  # one line up every fourth frame
     hold = TextRegionHold()
     feed(hold, frames)
     hold.update(0, [])
-    assert all(unread(hold, i) for i in range(3, 30))  # each new line at the bottom is covered
-    assert all(all(b.y2 >= 40 + 25 * 8 for b in unread(hold, i)) for i in range(3, 12))  # and only new lines
+    assert all(unread(hold, i) for i in range(4, 32))  # each new line at the bottom is covered
+    assert all(all(b.y2 >= 40 + 25 * 8 for b in unread(hold, i)) for i in range(4, 16))  # and only new lines
+
+
+def test_a_notification_that_slid_in_is_covered_once_it_stops():
+    """While it slides it counts as motion (best effort); once it sits still, at once, not once the slide has
+    left the motion window (that left an e-mail readable for 13 frames at the app's default delay)."""
+    def notification(x: int) -> np.ndarray:
+        wide = np.full((H, W + 200, 3), 30, np.uint8)  # it comes in from beyond the right edge
+        wide[300:340, x : x + 200] = 70
+        wide[310:330, x + 40 : x + 160] = PATCH
+        return wide[:, :W].copy()
+
+    slide = [notification(W - 25 * k) for k in range(1, 13)]  # 25 px a frame, for 12 frames
+    frames = [screen(None)] * 5 + slide + [slide[-1]] * 20
+    hold = TextRegionHold()
+    feed(hold, frames)
+    hold.update(0, [])
+    stopped = 5 + len(slide)
+    at = (W - 25 * 12 + 40, 310)
+    for i in range(stopped + 1, len(frames)):
+        assert any(covers([Region(RegionKind.TEXT, b, 1.0)], at) for b in unread(hold, i)), i
