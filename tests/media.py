@@ -55,3 +55,15 @@ def write_wav(path: Path, seconds: float = 0.5, rate: int = 16000) -> Path:
         wav.setframerate(rate)
         wav.writeframes(np.zeros(int(seconds * rate), np.int16).tobytes())
     return path
+
+
+def scene_clip(
+    path: Path, scene: str, *, width: int, height: int, fps: int, seconds: float, with_audio: bool = False
+) -> tuple[Path, list]:
+    """A rendered sample scene written as a clip, with its per-frame ground truth."""
+    from privastream_desktop.samples import render_scene, write_sample_clip
+
+    clip = write_sample_clip(path, scene=scene, seconds=seconds, width=width, height=height, fps=fps,
+                             with_audio=with_audio)  # fmt: skip
+    truth = [f.truth for f in render_scene(scene, width=width, height=height, fps=fps, seconds=seconds)]
+    return clip, truth

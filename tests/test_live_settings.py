@@ -19,8 +19,8 @@ from privastream_desktop.engine import LANE_FIELDS, LANE_ORDER, NOT_LANE_FIELDS,
 from privastream_desktop.live import LivePipeline, open_live_source
 from privastream_desktop.redactor import MaskStyle, RedactionSettings
 from privastream_desktop.regions import RegionKind
-from privastream_desktop.samples import render_scene, write_sample_clip
 from privastream_desktop.whitelist import Whitelist
+from tests.media import scene_clip
 
 W, H, FPS, SECONDS = 640, 360, 30, 4.0
 # Where the looping clip jumps back to its start the faces jump too (a scene cut): the face lane misses a
@@ -32,10 +32,8 @@ SEAM = {118, 119, 0, 1, 2}
 @pytest.fixture(scope="module")
 def clip(tmp_path_factory):
     """Two faces and two plates in view the whole time, with their per-frame truth."""
-    path = tmp_path_factory.mktemp("clip") / "mixed.mp4"
-    write_sample_clip(path, scene="mixed", seconds=SECONDS, width=W, height=H, fps=FPS, with_audio=False)
-    truth = [f.truth for f in render_scene("mixed", width=W, height=H, fps=FPS, seconds=SECONDS)]
-    return path, truth
+    return scene_clip(tmp_path_factory.mktemp("clip") / "mixed.mp4", "mixed", width=W, height=H, fps=FPS,
+                      seconds=SECONDS)  # fmt: skip
 
 
 @dataclass
