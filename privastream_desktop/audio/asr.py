@@ -86,9 +86,13 @@ def _install_short_encoder() -> None:
 
 class SpeechRecognizer:
     """Whisper tiny.en, CPU int8. One instance is shared; calls are serialised (CTranslate2
-    runs one at a time per model anyway) so the live guard and an export cannot interleave."""
+    runs one at a time per model anyway) so the live guard and an export cannot interleave.
 
-    def __init__(self, store: ModelStore | None = None, *, threads: int = 2, beam_size: int = 1) -> None:
+    One CTranslate2 thread by default: live, the guard runs beside the video pipeline on the
+    same cores, and for a model this small a second thread did not make a live window faster
+    nor meet more deadlines (``benchmarks/bench_speech.py``, ``benchmarks/bench_live.py --speech``)."""
+
+    def __init__(self, store: ModelStore | None = None, *, threads: int = 1, beam_size: int = 1) -> None:
         store = store or ModelStore()
         model_dir = store.path(ASR_MODEL).parent
         try:
