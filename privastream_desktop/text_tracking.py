@@ -445,7 +445,7 @@ def _grid(shape: tuple[int, ...]) -> tuple[int, int]:
     return -(-shape[0] // UNREAD_TILE), -(-shape[1] // UNREAD_TILE)
 
 
-def _tile_means(values: np.ndarray, tile: int, grid: tuple[int, int]) -> np.ndarray:
+def tile_means(values: np.ndarray, tile: int, grid: tuple[int, int]) -> np.ndarray:
     """Mean of ``values`` over each ``tile`` x ``tile`` square of a ``grid`` (rows, cols) from the top left.
     A partial tile at the bottom or right edge repeats the last row or column (area resampling of an exact
     multiple, several times faster than a numpy reshape-mean)."""
@@ -460,7 +460,7 @@ def _tile_means(values: np.ndarray, tile: int, grid: tuple[int, int]) -> np.ndar
 def textlike_tiles(grey: np.ndarray, grid: tuple[int, int], tile: int) -> np.ndarray:
     """Tiles (``grid`` rows x cols of ``tile`` frame pixels) dense in sharp strokes, as text is."""
     contrast = cv2.morphologyEx(grey, cv2.MORPH_GRADIENT, np.ones((3, 3), np.uint8))
-    return _tile_means(contrast >= TEXTLIKE_CONTRAST, tile, grid) >= TEXTLIKE_SHARE
+    return tile_means(contrast >= TEXTLIKE_CONTRAST, tile, grid) >= TEXTLIKE_SHARE
 
 
 def tile_rectangles(mask: np.ndarray) -> list[tuple[int, int, int, int]]:
@@ -489,7 +489,7 @@ def tile_rectangles(mask: np.ndarray) -> list[tuple[int, int, int, int]]:
 def changed_tiles(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """Tiles (``UNREAD_TILE`` signature pixels a side) whose mean absolute grey difference is over ``UNREAD_LEVEL``."""
     diff = cv2.absdiff(a, b)
-    return _tile_means(diff, UNREAD_TILE, _grid(diff.shape)) > UNREAD_LEVEL
+    return tile_means(diff, UNREAD_TILE, _grid(diff.shape)) > UNREAD_LEVEL
 
 
 def find_scrolls(
@@ -525,21 +525,21 @@ def find_scrolls(
         # it and half a signature pixel either side; rows that come from off the picture have not moved
         area_tiles = labels[y : y + h, x : x + w] == k
         kept = ~changed[y : y + h, x : x + w]  # unchanged tiles of the area move with it if they match too
+        shifts = dict.fromkeys(  # neighbouring best shifts share their half steps: each is checked once
+            float(dy) for best in np.argsort(scores)[:3] - reach for dy in (best - 0.5, best, best + 0.5) if dy != 0
+        )
         found: tuple[int, np.ndarray, float] | None = None
-        for best in np.argsort(scores)[:3] - reach:
-            for dy in (best - 0.5, float(best), best + 0.5):
-                if dy == 0:
-                    continue
-                rows = np.arange(y1, y2) + dy
-                inside = (rows >= 0) & (rows <= height - 1)
-                low = np.clip(np.floor(rows), 0, height - 1).astype(int)
-                high = np.clip(np.ceil(rows), 0, height - 1).astype(int)
-                diff = np.abs(soft_after - 0.5 * (soft_before[low] + soft_before[high]))
-                diff[~inside] = 255.0
-                matches = (_tile_means(diff, side, (h, w)) <= SCROLL_LEVEL) & (area_tiles | kept)
-                explained = int((matches & area_tiles).sum())
-                if found is None or explained > found[0]:
-                    found = (explained, matches, float(dy))
+        for dy in shifts:
+            rows = np.arange(y1, y2) + dy
+            inside = (rows >= 0) & (rows <= height - 1)
+            low = np.clip(np.floor(rows), 0, height - 1).astype(int)
+            high = np.clip(np.ceil(rows), 0, height - 1).astype(int)
+            diff = np.abs(soft_after - 0.5 * (soft_before[low] + soft_before[high]))
+            diff[~inside] = 255.0
+            matches = (tile_means(diff, side, (h, w)) <= SCROLL_LEVEL) & (area_tiles | kept)
+            explained = int((matches & area_tiles).sum())
+            if found is None or explained > found[0]:
+                found = (explained, matches, dy)
         if found is None:
             continue
         count_moved, matches, dy = found

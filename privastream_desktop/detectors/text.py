@@ -48,7 +48,7 @@ import numpy as np
 
 from privastream_desktop.model_store import ModelStore
 from privastream_desktop.regions import Box, Region, RegionKind
-from privastream_desktop.text_tracking import UNREAD_LABEL
+from privastream_desktop.text_tracking import UNREAD_LABEL, tile_means
 
 DET_MODEL_ID = "text-ppocrv6-det"
 REC_MODEL_ID = "text-ppocrv6-rec"
@@ -112,24 +112,24 @@ class OcrLine:
         chars = tuple(None if b is None else b.shifted(0.0, dy) for b in self.chars)
         return OcrLine(self.text, self.box.shifted(0.0, dy), chars, self.score, self.exact, self.pixels)
 
-    def with_pixels(self, grey: np.ndarray) -> OcrLine:
+    def _under(self, grey: np.ndarray) -> np.ndarray:
         x1, y1, x2, y2 = _line_rect(self)
-        crop = grey[max(0, y1) : max(0, y2), max(0, x1) : max(0, x2)].copy()
-        return OcrLine(self.text, self.box, self.chars, self.score, self.exact, crop)
+        return grey[max(0, y1) : max(0, y2), max(0, x1) : max(0, x2)]
+
+    def with_pixels(self, grey: np.ndarray) -> OcrLine:
+        return OcrLine(self.text, self.box, self.chars, self.score, self.exact, self._under(grey).copy())
 
     def same_pixels(self, grey: np.ndarray) -> bool:
         """Whether ``grey`` shows what this line was read from, where it was: every 8 px square within
         ``_REUSE_LEVEL`` grey levels on average (video noise stays under it, one changed glyph does not)."""
         if self.pixels is None or self.pixels.size == 0:
             return False
-        x1, y1, x2, y2 = _line_rect(self)
-        now = grey[max(0, y1) : max(0, y2), max(0, x1) : max(0, x2)]
+        now = self._under(grey)
         if now.shape != self.pixels.shape:
             return False
-        diff = cv2.absdiff(now, self.pixels).astype(np.float32)
+        diff = cv2.absdiff(now, self.pixels)
         h, w = diff.shape
-        blocks = cv2.resize(diff, (max(1, -(-w // 8)), max(1, -(-h // 8))), interpolation=cv2.INTER_AREA)
-        return float(blocks.max()) <= _REUSE_LEVEL
+        return float(tile_means(diff, 8, (-(-h // 8), -(-w // 8))).max()) <= _REUSE_LEVEL
 
 
 def assign_char_boxes(
