@@ -252,7 +252,7 @@ class LivePipeline:
             item.fail_closed, item.reasons = True, item.reasons + self._starting
         elif self.audio is not None:  # lips must not say what the audio bleeps
             faces = item.regions + item.kept_visible
-            item.regions = item.regions + self.audio.mouth_regions(item.frame.t, 1.0 / (self.source.fps or 30.0), faces)
+            item.regions = item.regions + self.audio.mouth_regions(item.frame.t, 1.0 / self._fps, faces)
         protected = self._redactor.render(item)
         for sink in self.sinks:
             sink.send(protected)
