@@ -164,6 +164,7 @@ class TextRegionHold:
         self._ids = itertools.count(1)
         self._last_look: int | None = None  # newest keyframe folded in
         self._prev_look: int | None = None
+        self._scroll_soft: tuple[int, np.ndarray] | None = None  # the last frame's signature through scroll_blur
         self._steps: dict[int, _Step] = {}  # frame -> how its tiles came from the frame before
         self._textlike: dict[int, np.ndarray] = {}  # frame -> tiles that look like text and hold still
         self._recent_changes: list[np.ndarray] = []
@@ -179,8 +180,12 @@ class TextRegionHold:
         changed = None
         if before is not None and before.shape == sig.shape:
             changed = changed_tiles(before, sig)
-            big = changed.sum() >= SCROLL_MIN_TILES
-            moves = find_scrolls(before, sig, changed, SCROLL_MAX_PX // self.scale) if big else []
+            moves = []
+            if changed.sum() >= SCROLL_MIN_TILES:
+                last = self._scroll_soft
+                soft_before = last[1] if last is not None and last[0] == frame.index - 1 else scroll_blur(before)
+                self._scroll_soft = (frame.index, scroll_blur(sig))
+                moves = find_scrolls(soft_before, self._scroll_soft[1], changed, SCROLL_MAX_PX // self.scale)
             new = changed.copy()
             for moved, _dy in moves:
                 new &= ~moved
@@ -492,11 +497,18 @@ def changed_tiles(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return tile_means(diff, UNREAD_TILE, _grid(diff.shape)) > UNREAD_LEVEL
 
 
+def scroll_blur(sig: np.ndarray) -> np.ndarray:
+    """A signature as ``find_scrolls`` compares it: blurred, so that a move by an odd number of frame pixels
+    (half a signature pixel) still matches."""
+    return cv2.GaussianBlur(sig.astype(np.float32), (0, 0), SCROLL_BLUR)
+
+
 def find_scrolls(
     before: np.ndarray, after: np.ndarray, changed: np.ndarray, max_shift: int
 ) -> list[tuple[np.ndarray, float]]:
     """Changed tiles that are the frame before moved up or down: ``(tiles, dy)`` per scrolled area, ``dy``
-    in signature pixels, in half steps (``after[y] == before[y + dy]``).
+    in signature pixels, in half steps (``after[y] == before[y + dy]``). ``before`` and ``after`` are
+    signatures through ``scroll_blur`` (each frame's is made once and serves two steps).
 
     Each connected area of changed tiles is matched against the frame before over vertical shifts of up to
     ``max_shift`` (template matching on its middle rows), then checked tile by tile at the best shift."""
@@ -516,38 +528,52 @@ def find_scrolls(
         reach = min(max_shift, (y2 - y1 - side) // 2)
         if reach < 2:
             continue
-        # on blurred copies: a move by an odd number of frame pixels is a half-pixel move here
-        soft_after = cv2.GaussianBlur(after[:, x1:x2].astype(np.float32), (0, 0), SCROLL_BLUR)[y1:y2]
-        soft_before = cv2.GaussianBlur(before[:, x1:x2].astype(np.float32), (0, 0), SCROLL_BLUR)
-        scores = cv2.matchTemplate(soft_before[y1:y2], soft_after[reach : y2 - y1 - reach], cv2.TM_SQDIFF)[:, 0]
+        soft_after = after[y1:y2, x1:x2]
+        soft_before = before[:, x1:x2]
+        # candidate shifts from copies squeezed to one column per tile: a vertical move keeps each column's
+        # profile, and the match costs an eighth of one on full rows (a moving camera changes most of the
+        # picture every frame, and this search ran on all of it)
+        narrow_after = cv2.resize(soft_after, (w, y2 - y1), interpolation=cv2.INTER_AREA)
+        narrow_before = cv2.resize(soft_before[y1:y2], (w, y2 - y1), interpolation=cv2.INTER_AREA)
+        scores = cv2.matchTemplate(narrow_before, narrow_after[reach : y2 - y1 - reach], cv2.TM_SQDIFF)[:, 0]
         scores[reach] = np.inf  # no move: that is what changed
-        # the best few shifts (lines that look alike repeat at the line pitch), each checked tile by tile at
-        # it and half a signature pixel either side; rows that come from off the picture have not moved
+        # the best few shifts (lines that look alike repeat at the line pitch) are checked tile by tile; rows
+        # that come from off the picture have not moved
         area_tiles = labels[y : y + h, x : x + w] == k
         kept = ~changed[y : y + h, x : x + w]  # unchanged tiles of the area move with it if they match too
-        shifts = dict.fromkeys(  # neighbouring best shifts share their half steps: each is checked once
-            float(dy) for best in np.argsort(scores)[:3] - reach for dy in (best - 0.5, best, best + 0.5) if dy != 0
-        )
-        found: tuple[int, np.ndarray, float] | None = None
-        for dy in shifts:
-            rows = np.arange(y1, y2) + dy
-            inside = (rows >= 0) & (rows <= height - 1)
-            low = np.clip(np.floor(rows), 0, height - 1).astype(int)
-            high = np.clip(np.ceil(rows), 0, height - 1).astype(int)
-            diff = np.abs(soft_after - 0.5 * (soft_before[low] + soft_before[high]))
-            diff[~inside] = 255.0
-            matches = (tile_means(diff, side, (h, w)) <= SCROLL_LEVEL) & (area_tiles | kept)
-            explained = int((matches & area_tiles).sum())
-            if found is None or explained > found[0]:
-                found = (explained, matches, dy)
-        if found is None:
-            continue
-        count_moved, matches, dy = found
+        # whole steps first, then half a step either side of the best by template score (a move by an odd
+        # number of frame pixels lies between two whole steps) and of the one that explained most tiles
+        best = [float(b) for b in np.argsort(scores)[:3] - reach]
+        pad = reach + 1
+        padded = cv2.copyMakeBorder(soft_before, pad, pad, 0, 0, cv2.BORDER_CONSTANT, value=float("nan"))
+        results = {dy: _tiles_matching(soft_after, padded, y1 + pad, dy, area_tiles, kept) for dy in best}
+        most = max(results, key=lambda dy: results[dy][0])
+        for dy in (best[0] - 0.5, best[0] + 0.5, most - 0.5, most + 0.5):
+            if dy != 0 and dy not in results:
+                results[dy] = _tiles_matching(soft_after, padded, y1 + pad, dy, area_tiles, kept)
+        dy = max(results, key=lambda d: results[d][0])
+        count_moved, matches = results[dy]
         if count_moved >= max(SCROLL_MIN_TILES // 2, area // 2):
             moved = np.zeros_like(changed)
             moved[y : y + h, x : x + w] = matches
             out.append((moved, dy))
     return out
+
+
+def _tiles_matching(
+    soft_after: np.ndarray, padded_before: np.ndarray, top: int, dy: float, area: np.ndarray, kept: np.ndarray
+) -> tuple[int, np.ndarray]:
+    """Tiles of ``soft_after`` that equal the frame before moved by ``dy``, among the area's changed tiles and
+    its unchanged ones (``kept``); and how many of the changed ones that is. ``padded_before`` has NaN rows
+    above and below the picture (what comes from off it matches nothing); ``soft_after`` starts at its row
+    ``top``."""
+    start, n = top + int(np.floor(dy)), soft_after.shape[0]
+    reference = padded_before[start : start + n]
+    if dy != np.floor(dy):  # half a pixel: between two rows
+        reference = cv2.addWeighted(reference, 0.5, padded_before[start + 1 : start + 1 + n], 0.5, 0.0)
+    diff = cv2.absdiff(soft_after, reference)
+    matches = (tile_means(diff, UNREAD_TILE, area.shape) <= SCROLL_LEVEL) & (area | kept)
+    return int((matches & area).sum()), matches
 
 
 def _from_rows(tiles: np.ndarray, dy: float) -> np.ndarray:

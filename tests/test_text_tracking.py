@@ -302,18 +302,18 @@ CHAT = [
 
 
 def test_a_chat_scroll_is_found_as_a_move_not_as_new_text():
-    from privastream_desktop.text_tracking import changed_tiles, find_scrolls, signature
+    from privastream_desktop.text_tracking import changed_tiles, find_scrolls, scroll_blur, signature
 
     before, after = signature(chat(CHAT[0:12])), signature(chat(CHAT[1:13]))
     changed = changed_tiles(before, after)
-    moves = find_scrolls(before, after, changed, max_shift=60)
+    moves = find_scrolls(scroll_blur(before), scroll_blur(after), changed, max_shift=60)
     assert len(moves) == 1
     moved, dy = moves[0]
     assert dy == 12.5  # 25 frame px up = 12.5 signature px
     assert moved.sum() >= 0.8 * changed.sum()  # all but the line that came in at the bottom
     assert not moved[-(-(40 + 25 * 11) // 16) :].any()  # and that line is not taken for a moved one
     other = signature(chat(CHAT[8:20]))  # a different page of chat (a tab switch), not a scroll
-    assert not find_scrolls(before, other, changed_tiles(before, other), max_shift=60)
+    assert not find_scrolls(scroll_blur(before), scroll_blur(other), changed_tiles(before, other), max_shift=60)
 
 
 def test_after_a_scroll_only_the_line_that_came_in_is_unread():
