@@ -295,6 +295,7 @@ def print_trace(
         + ", ".join(f"{k} windows {(m & away).sum() / 100:.1f} s" for k, m in by_kind.items())
         + f" (of {away.sum() / 100:.0f} s) --"
     )
+    print_causes(stream, t0, windows, redactions)
     print("-- redactions on benign speech (beyond 0.35 s of PII) --")
     for r in redactions:
         a, b = r.t_from - t0, r.t_to - t0
@@ -315,6 +316,65 @@ def print_trace(
         print(f"  {a:7.2f}-{b:6.2f} {mask.sum() / 100:4.1f} s benign {r.label:10s} {kind:11s} | {words}")
         if src is not None and not prov:  # what the finder read: the words ruled before the window, then the window
             print(f"  {'':15s} finder read: {' '.join(src.context)} | {_words_in(src, src.start, src.end)}")
+
+
+def print_causes(
+    stream: SpokenSample, t0: float, windows: list[WindowTrace], redactions: list[SpeechRedaction]
+) -> None:
+    """Benign speech altered, in seconds and as a share of all benign speech, by cause.
+
+    Every altered 10 ms step of benign speech is charged to one cause, the first that applies: within 0.35 s of
+    a PII interval (padding and timestamp error); else the window redaction that covers it, found PII (per label)
+    before a provisional bleep of a risky tail held to its deadline, before a non-final word bleeped at the
+    deadline, before speech nobody heard bleeped at the deadline ("[UNCHECKED]").
+    """
+    grid = np.arange(0.0, stream.duration, 0.01)
+    benign = np.zeros(len(grid), bool)
+    for x, y in stream.benign:
+        benign |= (grid >= x) & (grid < y)
+    near = np.zeros(len(grid), bool)
+    for _, a, b in stream.pii:
+        near |= (grid >= a - MARGIN_S) & (grid < b + MARGIN_S)
+    altered = np.zeros(len(grid), bool)
+    for r in redactions:
+        altered |= (grid >= r.t_from - t0) & (grid < r.t_to - t0)
+    left = altered & benign & ~near
+    causes: dict[str, np.ndarray] = {"next to PII (<= 0.35 s)": altered & benign & near}
+    ranked: list[tuple[int, str, SpeechRedaction]] = []
+    for w in windows:
+        for n in w.redactions:
+            if n.label == "[UNCHECKED]":
+                ranked.append((3, "unheard speech at the deadline", n))
+            elif "provisional" in w.reason:
+                ranked.append((1, "risky tail held to the deadline", n))
+            elif "bleeped" in w.reason:
+                ranked.append((2, "non-final words at the deadline", n))
+            else:
+                ranked.append((0, f"found {n.label}", n))
+    for _, cause, n in sorted(ranked, key=lambda x: x[0]):
+        hit = left & (grid >= n.t_from - t0) & (grid < n.t_to - t0)
+        if hit.any():
+            causes[cause] = causes.get(cause, np.zeros(len(grid), bool)) | hit
+            left &= ~hit
+    if left.any():
+        causes["no window redaction (merged)"] = left
+    total = benign.sum()
+    print(f"-- benign speech altered by cause ({total / 100:.0f} s of benign speech) --")
+    for cause, m in sorted(causes.items(), key=lambda kv: -kv[1].sum()):
+        print(f"  {m.sum() / 100:5.1f} s {m.sum() / total:6.1%}  {cause}")
+    # How far the bleep over each PII interval reaches into the speech around it (the contiguous altered run).
+    edges = []
+    for kind, a, b in stream.pii:
+        i, j = int(a * 100), min(int(b * 100), len(grid) - 1)
+        if not altered[i] or not altered[j]:
+            edges.append(f"{kind} {'-' if not altered[i] else ''}/{'-' if not altered[j] else ''}")
+            continue
+        while i > 0 and altered[i - 1]:
+            i -= 1
+        while j + 1 < len(grid) and altered[j + 1]:
+            j += 1
+        edges.append(f"{kind} {a - grid[i]:.2f}/{grid[j] - b:.2f}")
+    print("-- bleep reach before/after each PII interval (s): " + ", ".join(edges))
 
 
 def main() -> None:
