@@ -273,6 +273,7 @@ _NUMBER_TEXT = """zero oh o one two three four five six seven eight nine ten ele
 sixteen seventeen eighteen nineteen twenty thirty forty fifty sixty seventy eighty ninety hundred
 thousand double triple"""
 _NUMBER_WORDS = frozenset(_NUMBER_TEXT.split())
+_DIGIT_NAMES = frozenset(_NUMBER_TEXT.split()[:12])  # "zero" .. "nine" with "oh", "o"
 _CONNECTORS = frozenset({"at", "dot", "@", "dash", "hyphen", "underscore", "slash", "colon"})
 _CLEAN = re.compile(r"[^\w@.]+")
 
@@ -324,6 +325,17 @@ def _loop_start(words: Sequence[Word]) -> int | None:
         if copies >= times and (n - i) % size == 0:
             return i + size
     return None
+
+
+_SAME_WORD_GAP_S = 0.3  # |word time error| p90 is 0.2-0.27 s
+
+
+def _same_word(earlier: Word, later: Word) -> bool:
+    """``later`` (from a newer window) is a second hearing of ``earlier``: the same text, starting within the
+    timestamp error of where ``earlier`` ended. Never for a single digit: "five five five" is said that way."""
+    text = _norm(earlier.text)
+    single_digit = text in _DIGIT_NAMES or (len(text) == 1 and text.isdigit())
+    return not single_digit and text == _norm(later.text) and later.start - earlier.end < _SAME_WORD_GAP_S
 
 
 def _within_speech(words: list[Word], spans: Sequence[tuple[float, float]], vad_end: float) -> list[Word]:
@@ -729,6 +741,11 @@ class StreamingSpeechGuard:
         # two"), so the window need not hear them again: a short audio context is enough.
         with self._lock:
             said = [w for w in self._heard if window_start - 4.0 < w.end <= window_start + 0.05][-12:]
+        if said and words and _same_word(said[-1], words[0]):
+            # The window heard the last word said before it again (its end was heard early, the window starts
+            # in its tail): read once, "2019 2019" is no 8-digit number. Digits on both sides of the edge are
+            # still read together through the words as ruled on (``committed``) below.
+            said.pop()
         # It also reads the words as they were heard when the watermark passed them, then only what is new:
         # a window that re-hears "my password is" as "my past where" must not forget the label, and "555"
         # ruled on before stays part of "555 1234" however the next window hears it.
@@ -738,8 +755,14 @@ class StreamingSpeechGuard:
         # a word heard again with other times must not count twice ("2019 2019" is no 8-digit number).
         after = max(before, self._committed[-1].end if self._committed else before)
         fresh = [w for w in words if (w.start + w.end) / 2 > after]
+        # A span is ruled on only as far as its words are final: Whisper's times (and words) for the last ones of a
+        # window are its worst ("back in 2019 2019"), and the watermark stops before them anyway; the next window
+        # hears them again (at the deadline, ``_at_risk`` bleeps whatever the finder flags among them).
         for heard in (said + words, committed + fresh):
-            new.extend(r for r in find_redactions(heard, self._finder, self.pad) if r.t_from + self.pad < final_until)
+            for r in find_redactions(heard, self._finder, self.pad):
+                if r.t_from + self.pad < final_until:
+                    end = min(r.t_to, final_until + self.pad)
+                    new.append(SpeechRedaction(r.kind, r.t_from, end, r.label))
         self._advance(boundary - self.pad, new, words[:nfinal], window_start)
         self._committed.extend(w for w in fresh if (w.start + w.end) / 2 <= self._ruled)
         if self.trace is not None:

@@ -291,3 +291,56 @@ def test_a_provisional_bleep_never_reaches_back_over_audio_already_ruled_on():
         assert guard._provisional([Word(" 7", 9.0, 9.5, 0.9)]) is None  # all of it ruled on already
     finally:
         guard.close()
+
+
+def _digits_finder():
+    from privastream_desktop.pii.spoken import SpokenPiiFinder
+
+    return SpokenPiiFinder(PiiRecognizer(kinds=[PiiKind.DIGITS]))
+
+
+def _words_at(start: float, text: str, step: float = 0.4) -> list[Word]:
+    return [Word(f" {w}", start + step * i, start + step * i + 0.3, 0.9) for i, w in enumerate(text.split())]
+
+
+@pytest.mark.parametrize(
+    ("said", "heard", "hidden"),
+    [
+        ("back in 2019", "2019 this game was huge.", False),  # the window starts in the tail of "2019"
+        ("my number is 5 5", "5 1 2 3 4 and", True),  # a digit said twice is two digits
+    ],
+)
+def test_a_word_heard_again_at_a_window_start_is_read_once(said, heard, hidden):
+    """The finder reads the words said just before a window with the window's; a word whose end was heard early is
+    heard again at the window's start and must not count twice ("2019 2019" is no 8-digit number)."""
+    guard = StreamingSpeechGuard(ProtectionSettings(), recognizer=EchoRecognizer(), finder=_digits_finder())
+    try:
+        before = _words_at(10.0 - 0.4 * len(said.split()) + 0.05, said)  # the last one ends at 9.95
+        guard._heard = list(before)
+        guard._ruled = 10.0
+        words = _words_at(10.1, heard)
+        guard._rule(words, words[-1].end + 1.0, True, words[-1].end + 0.5, [], 10.0, words[-1].end + 0.5)
+        found = guard.redactions(0.0, 20.0)
+        assert bool(found) == hidden, found
+    finally:
+        guard.close()
+
+
+def test_a_number_is_bleeped_only_as_far_as_its_words_are_final():
+    """Whisper's last words of a window have its worst times (and texts); the watermark stops before them and the
+    next window hears them again, so a span found through them reaches only to the last final word (padded)."""
+    guard = StreamingSpeechGuard(ProtectionSettings(), recognizer=EchoRecognizer(), finder=_digits_finder(), delay_s=10)
+    try:
+        guard._ruled = 10.0
+        words = _words_at(10.0, "my number is 5 5 5 1 2 3 4")
+        final_until = words[6].end  # "2 3 4" are not final yet
+        guard._rule(words, final_until, False, words[-1].end + 0.2, [], 10.0, words[-1].end + 0.2)
+        found = guard.redactions(0.0, 20.0)
+        assert found and min(r.t_from for r in found) <= words[3].start - guard.pad
+        assert max(r.t_to for r in found) == pytest.approx(final_until + guard.pad)
+        assert guard.ruled_until() <= words[3].start  # the digits wait for the rest of the number
+        # Once the rest is final, the bleep grows over it.
+        guard._rule(words, words[-1].end, True, words[-1].end + 0.5, [], 10.0, words[-1].end + 0.5)
+        assert max(r.t_to for r in guard.redactions(0.0, 20.0)) == pytest.approx(words[-1].end + guard.pad)
+    finally:
+        guard.close()
