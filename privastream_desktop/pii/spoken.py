@@ -18,10 +18,13 @@ Speech-only rules on top of the recognizer:
   digit at a time and broken by a few stray words ("1, i do not 1, 6, 8, 0, not 4, 2" for "one nine two dot one
   six eight ...") is still a DIGITS run; a house number and a name followed by a word one letter away from a
   long street type ("123 maples treat") is an ADDRESS.
+- A seed phrase's numbered words count up: numbers before words that do not ("12 damage ... 19 this ... 9 tonight")
+  are counts, not the recognizer's numbered seed-grid row.
 """
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -542,6 +545,16 @@ def _misheard_streets(ws: list[_Word]) -> list[tuple[int, int]]:
 # ---------------------------------------------------------------------------------------------------------------
 # the finder
 
+_NUMBERED_WORD = re.compile(r"(?<![\w.,])(\d+)[.):,]?\s+[A-Za-z]")
+
+
+def _numbered_in_order(text: str) -> bool:
+    """A seed phrase read aloud from its numbered grid counts up ("1 witch, 2 collapse, 3 practice"); numbers in
+    front of words that do not ("12 damage ... 19 this game ... 9 tonight", "5 people in 5 people") are counts, and
+    the recognizer's grid-row rule (three numbered list words on one OCR line) does not apply to them."""
+    numbers = [int(n) for n in _NUMBERED_WORD.findall(text)]
+    return all(a < b for a, b in itertools.pairwise(numbers))
+
 
 class SpokenPiiFinder:
     """PII in a Whisper word list, as word-index ranges. Reuses (and respects the kinds of) one `PiiRecognizer`."""
@@ -557,6 +570,8 @@ class SpokenPiiFinder:
         kinds = self.recognizer.kinds
         spans: list[tuple[int, int, PiiKind, float]] = []
         for m in self.recognizer.find(speech.text):
+            if m.kind == PiiKind.SEED_PHRASE and not _numbered_in_order(m.text):
+                continue
             rng = speech.words_of(m.start, m.end)
             if rng is not None:
                 spans.append((rng[0], rng[1], m.kind, m.score))

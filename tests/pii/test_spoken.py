@@ -267,3 +267,24 @@ def test_misheard_digits_and_streets(
 )
 def test_misheard_rules_leave_ordinary_talk_alone(finder: SpokenPiiFinder, sentence: str) -> None:
     assert finder.find(sentence.split()) == []
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "We 12 damage in Fight, 19 this game was huge. Call me at 9 tonight",  # a live window re-heard "2019" as "19"
+        "5 people in 5 people in 5 people in 5",  # tiny.en looping on a cut window
+    ],
+)
+def test_counts_before_words_are_no_numbered_seed_grid(finder: SpokenPiiFinder, sentence: str) -> None:
+    assert said(finder, sentence) == []
+
+
+def test_a_seed_phrase_read_with_its_numbers_is_found(finder: SpokenPiiFinder) -> None:
+    from mnemonic import Mnemonic
+
+    words = Mnemonic("english").to_mnemonic(bytes(range(16))).split()
+    row = " ".join(f"{i + 4}. {w}" for i, w in enumerate(words[3:6]))  # one grid row, numbers counting up
+    assert said(finder, row) == [(PiiKind.SEED_PHRASE, row)]
+    read = " ".join(f"{i + 1}, {w}" for i, w in enumerate(words))
+    assert [k for k, _ in said(finder, read)] == [PiiKind.SEED_PHRASE]
