@@ -755,14 +755,8 @@ class StreamingSpeechGuard:
         # a word heard again with other times must not count twice ("2019 2019" is no 8-digit number).
         after = max(before, self._committed[-1].end if self._committed else before)
         fresh = [w for w in words if (w.start + w.end) / 2 > after]
-        # A span is ruled on only as far as its words are final: Whisper's times (and words) for the last ones of a
-        # window are its worst ("back in 2019 2019"), and the watermark stops before them anyway; the next window
-        # hears them again (at the deadline, ``_at_risk`` bleeps whatever the finder flags among them).
         for heard in (said + words, committed + fresh):
-            for r in find_redactions(heard, self._finder, self.pad):
-                if r.t_from + self.pad < final_until:
-                    end = min(r.t_to, final_until + self.pad)
-                    new.append(SpeechRedaction(r.kind, r.t_from, end, r.label))
+            new.extend(r for r in find_redactions(heard, self._finder, self.pad) if r.t_from + self.pad < final_until)
         self._advance(boundary - self.pad, new, words[:nfinal], window_start)
         self._committed.extend(w for w in fresh if (w.start + w.end) / 2 <= self._ruled)
         if self.trace is not None:
