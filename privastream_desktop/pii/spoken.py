@@ -19,7 +19,7 @@ Speech-only rules on top of the recognizer:
   six eight ...") is still a DIGITS run; a house number and a name followed by a word one letter away from a
   long street type ("123 maples treat") is an ADDRESS.
 - A seed phrase's numbered words count up: numbers before words that do not ("12 damage ... 19 this ... 9 tonight")
-  are counts, not the recognizer's numbered seed-grid row.
+  are counts, not the recognizer's numbered seed-grid row; and no word of it comes 3 times (a recognition loop).
 """
 
 from __future__ import annotations
@@ -548,12 +548,23 @@ def _misheard_streets(ws: list[_Word]) -> list[tuple[int, int]]:
 _NUMBERED_WORD = re.compile(r"(?<![\w.,])(\d+)[.):,]?\s+[A-Za-z]")
 
 
-def _numbered_in_order(text: str) -> bool:
-    """A seed phrase read aloud from its numbered grid counts up ("1 witch, 2 collapse, 3 practice"); numbers in
-    front of words that do not ("12 damage ... 19 this game ... 9 tonight", "5 people in 5 people") are counts, and
-    the recognizer's grid-row rule (three numbered list words on one OCR line) does not apply to them."""
+_SEED_REPEATS_MAX = 2
+
+
+def _plausible_seed(text: str) -> bool:
+    """A seed phrase match that speech can have made: its numbered words count up and no word comes 3 times.
+
+    Read aloud from its numbered grid, a phrase counts up ("1 witch, 2 collapse, 3 practice"); numbers in front of
+    words that do not ("12 damage ... 19 this game ... 9 tonight", "5 people in 5 people") are counts, and the
+    recognizer's grid-row rule (three numbered list words on one OCR line) does not apply to them. Seed words are
+    drawn at random from 2048: a word 3 times over is tiny.en looping ("Thank? Thank? Thank? Thank? ..."), not a
+    phrase.
+    """
     numbers = [int(n) for n in _NUMBERED_WORD.findall(text)]
-    return all(a < b for a, b in itertools.pairwise(numbers))
+    if not all(a < b for a, b in itertools.pairwise(numbers)):
+        return False
+    words = [w.lower() for w in re.findall(r"[A-Za-z]+", text)]
+    return all(words.count(w) <= _SEED_REPEATS_MAX for w in set(words))
 
 
 class SpokenPiiFinder:
@@ -570,7 +581,7 @@ class SpokenPiiFinder:
         kinds = self.recognizer.kinds
         spans: list[tuple[int, int, PiiKind, float]] = []
         for m in self.recognizer.find(speech.text):
-            if m.kind == PiiKind.SEED_PHRASE and not _numbered_in_order(m.text):
+            if m.kind == PiiKind.SEED_PHRASE and not _plausible_seed(m.text):
                 continue
             rng = speech.words_of(m.start, m.end)
             if rng is not None:

@@ -274,9 +274,10 @@ def test_misheard_rules_leave_ordinary_talk_alone(finder: SpokenPiiFinder, sente
     [
         "We 12 damage in Fight, 19 this game was huge. Call me at 9 tonight",  # a live window re-heard "2019" as "19"
         "5 people in 5 people in 5 people in 5",  # tiny.en looping on a cut window
+        "want to play. Thank? Thank? Thank? Thank? Thank? Thank? Thank? Thank? Thanks the follow. Welcome to the",
     ],
 )
-def test_counts_before_words_are_no_numbered_seed_grid(finder: SpokenPiiFinder, sentence: str) -> None:
+def test_counts_and_recognition_loops_are_no_seed_phrase(finder: SpokenPiiFinder, sentence: str) -> None:
     assert said(finder, sentence) == []
 
 
