@@ -579,16 +579,38 @@ def changed_rects(reference: np.ndarray, current: np.ndarray, frame_w: int, fram
     tiles = (padded.reshape(th, _TILE, tw, _TILE).max(axis=(1, 3)) >= level).astype(np.uint8)
     if not tiles.any():
         return []
-    # close small vertical gaps: the lines of one scrolling panel are one patch, not one each (sideways
-    # gaps stay open: a video tile beside a chat is another change, and would spoil its scroll match)
-    tiles = cv2.morphologyEx(tiles, cv2.MORPH_CLOSE, np.ones((3, 1), np.uint8)) | tiles
+    # Areas one above the other (at most two tiles apart) that share most of their width are one patch: the
+    # lines of a scrolling panel, whose scroll is then followed as one. Side by side they stay apart (a
+    # video tile beside a chat is another change, and would spoil its scroll match), and so do areas that
+    # only touch at a corner: a browser's address bar over a chat, joined, was not a scroll and made the
+    # whole screen between them be read.
     count, _labels, stats, _ = cv2.connectedComponentsWithStats(tiles, connectivity=8)
+    x1, y1 = stats[1:, 0], stats[1:, 1]
+    x2, y2 = x1 + stats[1:, 2], y1 + stats[1:, 3]
+    overlap = np.minimum(x2[:, None], x2[None, :]) - np.maximum(x1[:, None], x1[None, :])
+    narrower = np.minimum(stats[1:, 2][:, None], stats[1:, 2][None, :])
+    gap = np.maximum(y1[:, None], y1[None, :]) - np.minimum(y2[:, None], y2[None, :])
+    joined = (gap <= 2) & (overlap >= 0.5 * narrower)
+    group = list(range(count - 1))
+
+    def root(i: int) -> int:
+        while group[i] != i:
+            group[i] = group[group[i]]
+            i = group[i]
+        return i
+
+    for i, j in zip(*np.nonzero(np.triu(joined, 1)), strict=True):
+        group[root(int(i))] = root(int(j))
+    boxes: dict[int, list[int]] = {}
+    for k in range(count - 1):
+        r = root(k)
+        b = boxes.setdefault(r, [int(x1[k]), int(y1[k]), int(x2[k]), int(y2[k])])
+        b[:] = [min(b[0], int(x1[k])), min(b[1], int(y1[k])), max(b[2], int(x2[k])), max(b[3], int(y2[k]))]
     unit = _TILE * _SCALE
-    out = []
-    for k in range(1, count):
-        x, y, cw, ch = (int(v) for v in stats[k, :4])
-        out.append((x * unit, y * unit, min(frame_w, (x + cw) * unit), min(frame_h, (y + ch) * unit)))
-    return out
+    return [
+        (bx1 * unit, by1 * unit, min(frame_w, bx2 * unit), min(frame_h, by2 * unit))
+        for bx1, by1, bx2, by2 in boxes.values()
+    ]
 
 
 def _grow(rect: Rect, by: int, w: int, h: int) -> Rect:
@@ -655,15 +677,24 @@ def _line_rect(line: OcrLine) -> Rect:
     return (x1, y1, x2, y2)
 
 
-def _row_mismatch(ref: np.ndarray, cur: np.ndarray, shift: int) -> np.ndarray:
-    """Per row of ``cur`` (over the rows that ``ref`` moved by ``shift`` covers): does it differ?"""
+def _row_mismatch(ref: np.ndarray, cur: np.ndarray, shift: int, *, in_place: bool = False) -> np.ndarray:
+    """Per row of ``cur`` (over the rows that ``ref`` moved by ``shift`` covers): does it differ?
+
+    ``in_place``: a pixel that matches ``ref`` where it was does not differ either. For the rows still to
+    read after a scroll: what stayed in place (a panel's border, a notification over a chat) was read as
+    much as what scrolled. Counted as a difference, a still border made every row of a live chat differ
+    by 3 px, a little codec noise tipped rows over, and each scroll re-read lines in the middle of the
+    chat, which took the look's time from the line that had just come in. (Not for choosing the shift:
+    content of plain bars matches itself in place or moved at almost any shift.)"""
     h, w = cur.shape
     if shift >= 0:
-        a, b = cur[: h - shift], ref[shift:]
+        a, b, still = cur[: h - shift], ref[shift:], ref[: h - shift]
     else:
-        a, b = cur[-shift:], ref[: h + shift]
-    differing = (cv2.absdiff(a, b) > 40).sum(axis=1)
-    return differing > max(2, w // 100)
+        a, b, still = cur[-shift:], ref[: h + shift], ref[-shift:]
+    differs = cv2.absdiff(a, b) > 40
+    if in_place:
+        differs &= cv2.absdiff(a, still) > 40
+    return differs.sum(axis=1) > max(2, w // 100)
 
 
 def find_scroll(ref: np.ndarray, cur: np.ndarray, max_shift: int) -> tuple[int, np.ndarray] | None:
@@ -703,6 +734,7 @@ def find_scroll(ref: np.ndarray, cur: np.ndarray, max_shift: int) -> tuple[int, 
     share, shift, rows = best
     if share > 0.3 or share + 0.2 > still:
         return None
+    rows = _row_mismatch(ref, cur, shift, in_place=True)
     todo = np.ones(h, bool)  # rows that scrolled in
     if shift > 0:
         todo[: h - shift] = rows
@@ -727,6 +759,18 @@ def _scroll_rects(rects: list[Rect], region: Rect, shift: int) -> list[Rect]:
             out.append((x1, top, x2, bottom))
         if x1 < rx1 or x2 > rx2 or y1 < ry1 or y2 > ry2:
             out.append(rect)  # the part outside the region did not move
+    return out
+
+
+def _without_repeats(rects: list[Rect]) -> list[Rect]:
+    """``rects`` in order, less those that lie inside another (a left-over area that a scroll moved onto
+    another, or that was left over twice): reading one twice in a look costs a line search each time."""
+    out: list[Rect] = []
+    for rect in rects:
+        if any(_inter(rect, kept) >= 0.9 * _area(rect) for kept in out):
+            continue
+        out = [kept for kept in out if _inter(kept, rect) < 0.9 * _area(kept)]
+        out.append(rect)
     return out
 
 
@@ -847,6 +891,7 @@ class TextPiiDetector:
         self.stats.calls += 1
         spent = 0.0
         carried: list[Rect] = []
+        moved_in: list[Rect] = []  # what scrolls brought in: new text, wherever it lands
         first = self._reference is None or self._reference.shape != current.shape or self._grey is None
         if first:
             self._lines = []
@@ -863,6 +908,7 @@ class TextPiiDetector:
                 else:
                     strips, shift = scrolled
                     wanted.extend(strips)
+                    moved_in.extend(strips)
                     # what earlier looks left unread scrolled too: it is read where it is now (or is gone)
                     carried = _scroll_rects(carried, region, shift)
                 # the reference moves on only where a change was handled: slow fades add up until seen
@@ -878,9 +924,14 @@ class TextPiiDetector:
         else:
             # Fresh changes first, small ones first (a notification, a chat line, new terminal output);
             # areas the last look read already (a score or a clock that changes all the time) wait their
-            # turn after what earlier looks left over, of which at least one piece is read per look.
+            # turn after what earlier looks left over, of which at least one piece is read per look. What
+            # a scroll brought in is fresh even where the last look read: a chat's new line comes in at
+            # the bottom every time (as "read again" it waited behind everything, for seconds).
             bands = [band for r in rects for band in _bands(r)]
-            again = [any(_inter(r, o) >= 0.5 * _area(r) for o in self._last_read) for r in bands]
+            again = [
+                any(_inter(r, o) >= 0.5 * _area(r) for o in self._last_read) and not any(_touch(r, m) for m in moved_in)
+                for r in bands
+            ]
             fresh = sorted((r for r, a in zip(bands, again, strict=True) if not a), key=_area)
             queue = [(r, False, False) for r in fresh]
             queue += [(r, k == 0, True) for k, r in enumerate(carried)]
@@ -894,7 +945,7 @@ class TextPiiDetector:
             seconds, done = self._read_rect(image, rect, grey)
             spent += seconds
             read_now.append(done)
-        self._dirty = older + self._dirty
+        self._dirty = _without_repeats(older + self._dirty)
         self._last_read = read_now
         self.stats.per_call.append(spent)
         self.stats.lines = len(self._lines)

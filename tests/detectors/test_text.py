@@ -295,3 +295,38 @@ def test_a_line_whose_character_boxes_fail_is_still_read(monkeypatch):
     regions = TextPiiDetector(engine=engine).detect(page.bgr())
     assert [r.label for r in regions] == ["email"]
     assert covered(regions, page.words["jane.doe@example.com"]) >= 0.95
+
+
+def test_a_new_chat_line_is_read_before_a_larger_change_even_where_the_last_look_read(engine, monkeypatch):
+    """A chat's new line always comes in at the same place, the bottom. It is new text, not a clock that
+    keeps changing where the last look read: it goes first among the look's small fresh changes (as "read
+    again" it waited behind everything else, and a new chat line stayed blurred for seconds live)."""
+    import privastream_desktop.detectors.text as text_module
+
+    monkeypatch.setattr(text_module, "_live_screen", [])
+
+    def screen(lines: list[str], notes: list[str] = ()) -> Page:
+        page = Page()
+        for k, text in enumerate(lines):
+            page.line(860, 200 + 26 * k, text, size=15)
+        for k, text in enumerate(notes):
+            page.line(40, 120 + 30 * k, text, size=18)
+        return page
+
+    messages = [
+        "GG_Nova: that clutch was insane", "kayla: first time here, love it", "retro_rex: 800 dpi and 0.35",
+        "tinyTurtle: score 12450 is a new PB", "mod_bot: be nice in chat", "Brightside99: patch nerfed the shotgun",
+        "lowkeyLuna: 64 tick servers lag", "pixel_pirate: show the settings", "n00bmaster69: 2-1 in the finals",
+        "coffee_and_code: uptime 2h 14m",
+    ]  # fmt: skip
+    detector = TextPiiDetector(engine=engine, budget_s=1e-9)  # a look reads one piece beyond what it must
+    detector.detect(screen(messages[:8]).bgr())  # the first look is whole
+    detector.detect(screen(messages[1:9]).bgr())  # a line came in at the bottom and was read
+    assert detector.stats.pending == 0
+    secret = "Zed_42: call me on +1 415 555 0132"
+    notes = [f"build step {k} finished in {k + 2}.{k} s without warnings today" for k in range(6)]
+    after = screen([*messages[2:9], secret], notes)  # another line, and a larger change elsewhere
+    found = detector.detect(after.bgr())
+    phones = [r for r in found if r.label == "phone"]
+    assert phones and covered(phones, after.words["0132"]) >= 0.95
+    assert detector.stats.pending >= 1  # the larger change waits for the next look (covered until then)

@@ -122,3 +122,47 @@ def test_find_scroll_measures_a_chat_moving_up():
     assert shift == 26
     assert todo[-26:].all() and not todo[: 300 - 26].any()
     assert find_scroll(before, before[::-1].copy(), 120) is None
+
+
+def test_after_a_scroll_a_border_that_stayed_still_is_not_read_again():
+    """A panel's border does not scroll with its lines; counted as a difference (3 px a row here) it let
+    a few noisy pixels make rows in the middle of the chat be read again after every scroll."""
+    rng = np.random.default_rng(1)
+    page = np.full((400, 300), 30, np.uint8)
+    for k in range(14):
+        page[10 + 26 * k : 24 + 26 * k, 10 : 10 + int(rng.integers(100, 280))] = 200
+    before, after = page[:300].copy(), page[26:326].copy()
+    border = np.repeat(np.where(np.arange(300) % 40 < 20, 120, 30).astype(np.uint8)[:, None], 3, axis=1)
+    before[:, :3] = after[:, :3] = border  # the edge of what is beside the panel, still, at the same place
+    after[[60, 61, 140, 200], 150:152] = 90  # codec noise: 2 px on a few rows
+    shift, todo = find_scroll(before, after, 120)
+    assert shift == 26
+    assert todo[-26:].all() and not todo[: 300 - 26].any()
+    after[140:150, 40:120] = 250  # a real change in the middle is still read
+    shift, todo = find_scroll(before, after, 120)
+    assert shift == 26 and todo[140:150].all()
+
+
+def test_an_address_bar_over_a_chat_is_a_separate_change():
+    """Both changed at once (a token in the URL, a chat line): joined into one box they were not a
+    scroll, and the whole screen between them was read."""
+    from privastream_desktop.detectors.text import changed_rects, small_grey
+
+    reference = np.full((720, 1280), 30, np.uint8)
+    current = reference.copy()
+    current[8:30, 340:900] = 200  # the address bar's text
+    for k in range(20):  # every line of a chat at the right changed (it scrolled)
+        current[52 + 26 * k : 66 + 26 * k, 830 : 830 + 150 + 11 * k] = 200
+    rects = changed_rects(small_grey(reference), small_grey(current), 1280, 720)
+    assert len(rects) == 2
+    bar = next(r for r in rects if r[1] == 0)
+    assert bar[3] <= 48 and bar[0] < 830  # the bar alone ...
+    chat = next(r for r in rects if r[1] > 0)
+    assert chat[0] >= 816 and chat[1] >= 32  # ... and the chat alone, as one patch
+
+
+def test_left_over_areas_inside_others_are_dropped():
+    from privastream_desktop.detectors.text import _without_repeats
+
+    rects = [(0, 0, 100, 50), (10, 10, 90, 40), (0, 0, 100, 50), (200, 0, 300, 40), (190, 0, 310, 60)]
+    assert _without_repeats(rects) == [(0, 0, 100, 50), (190, 0, 310, 60)]
