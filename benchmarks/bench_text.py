@@ -1,7 +1,7 @@
 """On-screen text PII: how much leaks, how much harmless text gets blurred, what OCR costs.
 
     python benchmarks/bench_text.py [--seconds 10] [--scenes dark_stream,light_shop,wallet_dark]
-                                    [--live 0,1.5] [--set KEY=VALUE ...]
+                                    [--live 0,1.5] [--no-export] [--why] [--set KEY=VALUE ...]
 
 Method: each scene from ``privastream_desktop.screen_samples`` (a streamer's screen at 1280x720 30 fps:
 browser bar with a token URL, game HUD / checkout form / wallet backup page, scrolling chat, a terminal
@@ -23,6 +23,8 @@ as fully masked) and compared with the renderer's truth:
   first covered (the first-appearance leak the delay line exists to remove);
 * a benign word-frame is *altered* when more than 10 % of its ink box is masked (by any mask; the
   second figure counts text masks only, the first includes faces/plates masks on text);
+  the share altered by the cover of text that no OCR look has read yet is printed too (``--why`` lists
+  the benign words altered most);
 * OCR cost: seconds inside OCR over the export's frames, and per OCR look (a look reads only what
   changed since the previous one; "reads" counts the crops it read).
 """
@@ -45,6 +47,7 @@ from privastream_desktop.engine import ProtectionSettings
 from privastream_desktop.redactor import MaskStyle, RedactionSettings, Redactor
 from privastream_desktop.regions import Frame, ProtectedFrame, Region, RegionKind
 from privastream_desktop.screen_samples import SCREEN_SCENES, TextTruth, render_screen, write_screen_clip
+from privastream_desktop.text_tracking import UNREAD_LABEL
 
 COVERED = 0.95
 ALTERED = 0.10
@@ -62,8 +65,14 @@ def mask_of(regions: list[Region], fail_closed: bool, shape: tuple[int, int], pa
     return painted[:, :, 0] > 0
 
 
-def score(truth: list[list[TextTruth]], masks: list[np.ndarray], text_masks: list[np.ndarray]) -> dict:
+def score(
+    truth: list[list[TextTruth]],
+    masks: list[np.ndarray],
+    text_masks: list[np.ndarray],
+    unread_masks: list[np.ndarray] | None = None,
+) -> dict:
     s: dict = defaultdict(int)
+    altered_words: Counter[str] = Counter()
     by_kind: Counter[str] = Counter()
     kind_total: Counter[str] = Counter()
     first_seen: dict[int, int] = {}
@@ -101,12 +110,17 @@ def score(truth: list[list[TextTruth]], masks: list[np.ndarray], text_masks: lis
                 s["benign"] += 1
                 s["altered"] += mask[y1:y2, x1:x2].mean() > ALTERED
                 s["altered_text"] += tmask[y1:y2, x1:x2].mean() > ALTERED
+                if unread_masks is not None:
+                    s["altered_unread"] += unread_masks[index][y1:y2, x1:x2].mean() > ALTERED
+                if mask[y1:y2, x1:x2].mean() > ALTERED:
+                    altered_words[t.text] += 1
     s["secrets"] = len(first_seen)
     s["before_cover"] = sum(before_cover.values())
     s["before_cover_max"] = max(before_cover.values(), default=0)
     s["never_covered"] = len(set(first_seen) - covered_once)
     s["longest"] = longest
     s["by_kind"] = {k: (by_kind[k], kind_total[k]) for k in sorted(kind_total)}
+    s["altered_words"] = altered_words
     return s
 
 
@@ -117,17 +131,25 @@ class _Masks:
         self.padding = padding
         self.all: dict[int, np.ndarray] = {}
         self.text: dict[int, np.ndarray] = {}
+        self.unread: dict[int, np.ndarray] = {}
         self.fail_closed = 0
 
     def add(self, index: int, regions: list[Region], fail_closed: bool, shape: tuple[int, int]) -> None:
         self.all[index] = mask_of(regions, fail_closed, shape, self.padding)
         texts = [r for r in regions if r.kind is RegionKind.TEXT]
         self.text[index] = mask_of(texts, fail_closed, shape, self.padding)
+        unread = [r for r in texts if r.label == UNREAD_LABEL]
+        self.unread[index] = mask_of(unread, False, shape, self.padding)
         self.fail_closed += fail_closed
 
-    def lists(self, n: int) -> tuple[list[np.ndarray], list[np.ndarray]]:
+    def lists(self, n: int) -> tuple[list[np.ndarray], list[np.ndarray], list[np.ndarray]]:
         full = np.ones_like(next(iter(self.all.values())))  # a frame that never came out shows nothing
-        return [self.all.get(i, full) for i in range(n)], [self.text.get(i, full) for i in range(n)]
+        none = np.zeros_like(full)
+        return (
+            [self.all.get(i, full) for i in range(n)],
+            [self.text.get(i, full) for i in range(n)],
+            [self.unread.get(i, none) for i in range(n)],
+        )
 
 
 def export(clip: Path, out: Path, settings: ProtectionSettings, n: int) -> tuple[dict, list, list]:
@@ -221,7 +243,7 @@ def pct(part: int, whole: int) -> str:
     return f"{100 * part / whole:5.2f}% ({part}/{whole})" if whole else "n/a"
 
 
-def report(label: str, s: dict, info: dict) -> None:
+def report(label: str, s: dict, info: dict, why: bool = False) -> None:
     kinds = ", ".join(f"{k} {r}/{n}" for k, (r, n) in s["by_kind"].items() if r)
     print(
         f"  {label:<10} PII readable {pct(s['readable'], s['pii']):>22}  longest run {s['longest']:>3}  "
@@ -233,8 +255,12 @@ def report(label: str, s: dict, info: dict) -> None:
         f"{pct(s['altered_text'], s['benign'])})  fail-closed frames {info['fail_closed']}/{info['frames']}  "
         f"{info['fps']:.1f} frames/s"
     )
+    print(f"  {'':<10} of which by the cover of text OCR has not read yet: {pct(s['altered_unread'], s['benign'])}")
     if kinds:
         print(f"  {'':<10} readable box-frames by kind: {kinds}")
+    if why:
+        top = ", ".join(f"{word!r} {n}" for word, n in s["altered_words"].most_common(12))
+        print(f"  {'':<10} benign words altered most (word-frames): {top}")
 
 
 def main() -> None:
@@ -243,6 +269,7 @@ def main() -> None:
     parser.add_argument("--scenes", default=",".join(SCREEN_SCENES))
     parser.add_argument("--live", default="0,1.5", help="privacy delays (s) to run live; empty: none")
     parser.add_argument("--no-export", action="store_true", help="live runs only")
+    parser.add_argument("--why", action="store_true", help="list the benign words altered most")
     parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="override a setting")
     args = parser.parse_args()
     settings = settings_from(args.set)
@@ -263,9 +290,9 @@ def main() -> None:
             print(f"{scene}: {n} frames, {sum(t.is_pii for f in truth for t in f)} PII box-frames drawn")
             info = {}
             if not args.no_export:
-                info, masks, tmasks = export(clip, Path(tmp) / f"{scene}_out.mp4", settings, n)
-                s = score(truth, masks, tmasks)
-                report("export", s, info)
+                info, masks, tmasks, umasks = export(clip, Path(tmp) / f"{scene}_out.mp4", settings, n)
+                s = score(truth, masks, tmasks, umasks)
+                report("export", s, info, args.why)
             if "looks" in info:
                 print(
                     f"  {'':<10} OCR {info['ocr_s']:.1f} s in all = {1000 * info['ocr_s'] / n:.0f} ms per frame; "
@@ -276,29 +303,29 @@ def main() -> None:
                 ocr_s += info["ocr_s"]
                 frames += n
                 looks += info["looks"]
-                for key in ("pii", "readable", "before_cover", "benign", "altered", "altered_text"):
+                for key in ("pii", "readable", "before_cover", "benign", "altered", "altered_text", "altered_unread"):
                     totals["export"][key] += s[key]
             if delays:
                 clip = write_screen_clip(
                     Path(tmp) / f"{scene}_live.mp4", scene, args.seconds, lead_in=LEAD_IN, tail=TAIL
                 )
             for delay in delays:
-                info, masks, tmasks = live(clip, settings, delay, n)
-                s = score(truth, masks, tmasks)
+                info, masks, tmasks, umasks = live(clip, settings, delay, n)
+                s = score(truth, masks, tmasks, umasks)
                 label = f"live {delay:g} s"
-                report(label, s, info)
+                report(label, s, info, args.why)
                 print(
                     f"  {'':<10} latency p50 {info['latency_p50']:.0f} ms; {info.get('looks', '')}; "
                     f"fail-closed reasons {info['reasons']}"
                 )
-                for key in ("pii", "readable", "before_cover", "benign", "altered", "altered_text"):
+                for key in ("pii", "readable", "before_cover", "benign", "altered", "altered_text", "altered_unread"):
                     totals[label][key] += s[key]
     print("all scenes:")
     for label, t in totals.items():
         print(
             f"  {label:<10} PII readable {pct(t['readable'], t['pii'])}, before first cover {t['before_cover']} "
             f"frames, benign altered {pct(t['altered'], t['benign'])} "
-            f"(text masks {pct(t['altered_text'], t['benign'])})"
+            f"(text masks {pct(t['altered_text'], t['benign'])}; unread cover {pct(t['altered_unread'], t['benign'])})"
         )
     if frames:
         print(
