@@ -330,3 +330,19 @@ def test_a_new_chat_line_is_read_before_a_larger_change_even_where_the_last_look
     phones = [r for r in found if r.label == "phone"]
     assert phones and covered(phones, after.words["0132"]) >= 0.95
     assert detector.stats.pending >= 1  # the larger change waits for the next look (covered until then)
+
+
+def test_a_seed_grid_covers_its_words_and_leaves_the_numbers(engine):
+    """A wallet's backup grid: every word is covered; the numbers "1." to "12." say nothing and stay
+    readable (covered from first word to last, they took the whole page)."""
+    words = ["abstract", "bind", "close", "donate", "filter", "hint"]
+    words += ["license", "notable", "program", "scout", "stove", "ugly"]
+    page = Page()
+    for row in range(4):
+        cells = [f"{row * 3 + k + 1}. {words[row * 3 + k]}" for k in range(3)]
+        page.line(40, 140 + 34 * row, "   ".join(cells), 20, "mono")
+    found = [r for r in TextPiiDetector(engine=engine).detect(page.bgr()) if r.label == "seed_phrase"]
+    assert all(covered(found, page.words[w]) >= 0.95 for w in words), [covered(found, page.words[w]) for w in words]
+    assert all(covered(found, page.words[f"{n}."]) <= 0.1 for n in range(2, 13)), [
+        round(covered(found, page.words[f"{n}."]), 2) for n in range(1, 13)
+    ]
