@@ -6,6 +6,7 @@ setting means the same thing everywhere.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -106,9 +107,15 @@ def lane_changed(old: ProtectionSettings, new: ProtectionSettings, kind: RegionK
 
 
 def build_lanes(
-    settings: ProtectionSettings, fps: float, store: ModelStore | None = None, *, live: bool = False
+    settings: ProtectionSettings,
+    fps: float,
+    store: ModelStore | None = None,
+    *,
+    live: bool = False,
+    kinds: Collection[RegionKind] | None = None,
 ) -> list[DetectorLane]:
-    """Load the enabled detectors (raises ModelError with a fix-it message).
+    """Load the enabled detectors, or only those of ``kinds`` (raises ModelError with a fix-it message);
+    if one fails, the ones already loaded are closed.
 
     ``live`` halves the face-identification rate so that, on 2 cores, the face lane keeps
     pace with 30 fps video (measured: benchmarks/bench_live.py --whitelist).
@@ -117,7 +124,7 @@ def build_lanes(
     lanes: list[DetectorLane] = []
     try:
         for kind in LANE_ORDER:
-            if lane_enabled(settings, kind):
+            if (kind in kinds) if kinds is not None else lane_enabled(settings, kind):
                 lanes.append(build_lane(kind, settings, fps, store, live=live))
     except BaseException:
         for lane in lanes:

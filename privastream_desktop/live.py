@@ -24,7 +24,7 @@ from privastream_desktop.engine import (
     LANE_ORDER,
     ProtectionSettings,
     build_delay_line,
-    build_lane,
+    build_lanes,
     lane_changed,
     lane_enabled,
     lookahead_frames,
@@ -225,14 +225,8 @@ class LivePipeline:
         self._loading = (settings, self._loader.submit(self._build_lanes, to_build, settings))
 
     def _build_lanes(self, kinds: list[RegionKind], settings: ProtectionSettings) -> dict[RegionKind, DetectorLane]:
-        built: dict[RegionKind, DetectorLane] = {}
-        try:
-            for kind in kinds:
-                built[kind] = build_lane(kind, settings, self._fps, self.store, live=True)
-        except BaseException:
-            _close_loaded(built)
-            raise
-        return built
+        lanes = build_lanes(settings, self._fps, self.store, live=True, kinds=kinds)
+        return {lane.detector.kind: lane for lane in lanes}
 
     def _swap_lanes(self, settings: ProtectionSettings, built: dict[RegionKind, DetectorLane]) -> None:
         line = self._line

@@ -14,7 +14,7 @@ from dataclasses import dataclass, fields, replace
 import numpy as np
 import pytest
 
-from privastream_desktop import live
+from privastream_desktop import engine, live
 from privastream_desktop.engine import LANE_FIELDS, LANE_ORDER, NOT_LANE_FIELDS, ProtectionSettings, lane_changed
 from privastream_desktop.live import LivePipeline, open_live_source
 from privastream_desktop.redactor import MaskStyle, RedactionSettings
@@ -171,7 +171,7 @@ def test_switching_plates_on_fails_closed_only_until_the_new_lane_has_looked(cli
 
 def test_switching_text_on_fails_closed_every_frame_before_its_first_look(clip, monkeypatch):
     folds: list[tuple[int, float]] = []  # (keyframe, when) of every look of the new text lane
-    build_lane = live.build_lane
+    build_lane = engine.build_lane
 
     def spy(kind, *args, **kw):
         lane = build_lane(kind, *args, **kw)
@@ -185,7 +185,7 @@ def test_switching_text_on_fails_closed_every_frame_before_its_first_look(clip, 
             lane.tracker.update = noted
         return lane
 
-    monkeypatch.setattr(live, "build_lane", spy)
+    monkeypatch.setattr(engine, "build_lane", spy)
     settings = ProtectionSettings(text=False)
     with Run(clip, settings, delay_s=0.5) as run:
         run.wait_clean()
