@@ -281,13 +281,16 @@ class TextRegionHold:
             unread &= self._unread_since(index, shape, look=look)
         if not unread.any():
             return []
-        # one tile of margin: a change map on 16 px tiles can cut the edge of a glyph
-        grown = cv2.dilate(unread.astype(np.uint8), np.ones((3, 3), np.uint8)).astype(bool)
+        # half a tile of margin: a change map on 16 px tiles can cut the edge of a glyph, and what a tile
+        # next to a changed one holds of it stayed under the change level (a sliver). A whole tile of
+        # margin reached into the next line: a chat's line above the new one, a HUD's stats under its
+        # ticking score, were blurred as well.
         side = UNREAD_TILE * self.scale
+        margin = side // 2
         return [
-            Region(self.kind, Box(x1 * side, y1 * side, x2 * side, y2 * side).clipped(width, height), 1.0, None,
-                   UNREAD_LABEL)
-            for x1, y1, x2, y2 in tile_rectangles(grown)
+            Region(self.kind, Box(x1 * side - margin, y1 * side - margin, x2 * side + margin, y2 * side + margin)
+                   .clipped(width, height), 1.0, None, UNREAD_LABEL)
+            for x1, y1, x2, y2 in tile_rectangles(unread)
         ]  # fmt: skip
 
     def _unread_since(self, index: int, shape: tuple[int, ...], *, look: int | None) -> np.ndarray:

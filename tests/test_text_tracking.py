@@ -373,3 +373,27 @@ def test_a_notification_that_slid_in_is_covered_once_it_stops():
     at = (W - 25 * 12 + 40, 310)
     for i in range(stopped + 1, len(frames)):
         assert any(covers([Region(RegionKind.TEXT, b, 1.0)], at) for b in unread(hold, i)), i
+
+
+def test_a_new_chat_line_is_covered_and_the_line_above_it_stays_readable():
+    """The cover of unread text keeps half a tile of margin: enough for the edge of a glyph that the change
+    map cut, not so much that it reaches into the line above (a whole tile blurred the chat's previous
+    line whenever one came in)."""
+    from privastream_desktop.screen_samples import font
+
+    frames = [chat(CHAT[0:8])] * 5 + [chat(CHAT[0:9])] * 10  # a ninth line comes in on frame 5
+    hold = TextRegionHold()
+    feed(hold, frames)
+    hold.update(0, [])
+    mask = np.zeros((H, W), bool)
+    for b in unread(hold, 8):
+        x1, y1, x2, y2 = b.as_int()
+        mask[y1:y2, x1:x2] = True
+
+    def ink(line: int) -> np.ndarray:
+        x1, y1, x2, y2 = font("sans", 15).getbbox(CHAT[line])
+        top = 40 + 25 * line
+        return mask[top + y1 : top + y2, 330 + x1 : 330 + x2]
+
+    assert ink(8).mean() >= 0.99  # the new line
+    assert ink(7).mean() <= 0.1  # the one above
