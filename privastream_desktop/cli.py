@@ -154,9 +154,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     video.add_argument("--quiet", action="store_true", help="no progress bar")
     _speech_options(video, mode_flag="--speech-mode")
-    video.add_argument(
-        "--no-mouth-blur", action="store_true", help="do not blur mouths while spoken PII is bleeped"
-    )
+    video.add_argument("--no-mouth-blur", action="store_true", help="do not blur mouths while spoken PII is bleeped")
 
     audio = sub.add_parser("audio", help="bleep spoken PII (phone numbers, e-mails, ...) in an audio file")
     audio.add_argument("input", type=Path, help="audio (or video) to read: wav, flac, mp3, m4a... (never modified)")

@@ -903,9 +903,7 @@ def write_sample_clip(
                 continue
             due = round((frame.index + 1) * AUDIO_RATE / fps)  # keep audio interleaved with video
             while samples_done + 1024 <= due:
-                aframe = av.AudioFrame.from_ndarray(
-                    _melody(samples_done, 1024)[None, :], format="fltp", layout="mono"
-                )
+                aframe = av.AudioFrame.from_ndarray(_melody(samples_done, 1024)[None, :], format="fltp", layout="mono")
                 aframe.sample_rate, aframe.pts = AUDIO_RATE, samples_done
                 aframe.time_base = Fraction(1, AUDIO_RATE)
                 container.mux(audio.encode(aframe))

@@ -74,9 +74,7 @@ def check_input(src: Path) -> None:
         raise InputError(f"input file is empty (0 bytes): {src}")
 
 
-def check_paths(
-    src: Path, dst: Path, *, overwrite: bool = False, formats: Collection[str] = OUTPUT_FORMATS
-) -> None:
+def check_paths(src: Path, dst: Path, *, overwrite: bool = False, formats: Collection[str] = OUTPUT_FORMATS) -> None:
     """Refuse, with one clear line, every input/output pair that would fail or lose data.
 
     ``formats`` are the output extensions this kind of export can write (video here, audio for

@@ -358,6 +358,7 @@ def test_a_scroll_does_not_count_as_motion():
 def test_a_notification_that_slid_in_is_covered_once_it_stops():
     """While it slides it counts as motion (best effort); once it sits still, at once, not once the slide has
     left the motion window (that left an e-mail readable for 13 frames at the app's default delay)."""
+
     def notification(x: int) -> np.ndarray:
         wide = np.full((H, W + 200, 3), 30, np.uint8)  # it comes in from beyond the right edge
         wide[300:340, x : x + 200] = 70

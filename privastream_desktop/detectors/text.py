@@ -1100,6 +1100,7 @@ class TextPiiDetector:
             taken.add(same)
             out.append(self._lines[same])
             self.stats.reused += 1
+
         # Each line is read with a margin (the recogniser sees it as a whole-picture pass would); pieces of one
         # line (words the detector boxed apart) and lines close together are read in one crop, since each OCR
         # call costs ~20 ms beyond its characters. Kept: what lies on a line to read, not the edges of others.
