@@ -46,6 +46,8 @@ from typing import TYPE_CHECKING
 
 import cv2
 import numpy as np
+from scipy.sparse import csr_matrix
+from scipy.sparse.csgraph import connected_components
 
 from privastream_desktop.model_store import ModelStore
 from privastream_desktop.regions import Box, Region, RegionKind
@@ -588,27 +590,17 @@ def changed_rects(reference: np.ndarray, current: np.ndarray, frame_w: int, fram
     # video tile beside a chat is another change, and would spoil its scroll match), and so do areas that
     # only touch at a corner: a browser's address bar over a chat, joined, was not a scroll and made the
     # whole screen between them be read.
-    count, _labels, stats, _ = cv2.connectedComponentsWithStats(tiles, connectivity=8)
+    _n, _labels, stats, _ = cv2.connectedComponentsWithStats(tiles, connectivity=8)
     x1, y1 = stats[1:, 0], stats[1:, 1]
     x2, y2 = x1 + stats[1:, 2], y1 + stats[1:, 3]
     overlap = np.minimum(x2[:, None], x2[None, :]) - np.maximum(x1[:, None], x1[None, :])
     narrower = np.minimum(stats[1:, 2][:, None], stats[1:, 2][None, :])
     gap = np.maximum(y1[:, None], y1[None, :]) - np.minimum(y2[:, None], y2[None, :])
     joined = (gap <= 2) & (overlap >= 0.5 * narrower)
-    group = list(range(count - 1))
-
-    def root(i: int) -> int:
-        while group[i] != i:
-            group[i] = group[group[i]]
-            i = group[i]
-        return i
-
-    for i, j in zip(*np.nonzero(np.triu(joined, 1)), strict=True):
-        group[root(int(i))] = root(int(j))
+    _groups, group = connected_components(csr_matrix(joined), directed=False)
     boxes: dict[int, list[int]] = {}
-    for k in range(count - 1):
-        r = root(k)
-        b = boxes.setdefault(r, [int(x1[k]), int(y1[k]), int(x2[k]), int(y2[k])])
+    for k, g in enumerate(group.tolist()):
+        b = boxes.setdefault(g, [int(x1[k]), int(y1[k]), int(x2[k]), int(y2[k])])
         b[:] = [min(b[0], int(x1[k])), min(b[1], int(y1[k])), max(b[2], int(x2[k])), max(b[3], int(y2[k]))]
     unit = _TILE * _SCALE
     return [
