@@ -277,11 +277,9 @@ class LivePipeline:
             self._stats.cpu_percent = self._process.cpu_percent() / (psutil.cpu_count() or 1)
 
 
-def _close_loaded(loaded: Future[dict[RegionKind, DetectorLane]] | dict[RegionKind, DetectorLane]) -> None:
-    """Close lanes that were built but never joined a delay line."""
-    if isinstance(loaded, Future):
-        if loaded.cancelled() or loaded.exception() is not None:
-            return
-        loaded = loaded.result()
-    for lane in loaded.values():
+def _close_loaded(loaded: Future[dict[RegionKind, DetectorLane]]) -> None:
+    """Close lanes that were built but never joined a delay line (a failed build closed its own)."""
+    if loaded.cancelled() or loaded.exception() is not None:
+        return
+    for lane in loaded.result().values():
         lane.close()

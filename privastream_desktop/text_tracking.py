@@ -514,7 +514,8 @@ def find_scrolls(
     signatures through ``scroll_blur`` (each frame's is made once and serves two steps).
 
     Each connected area of changed tiles is matched against the frame before over vertical shifts of up to
-    ``max_shift`` (template matching on its middle rows), then checked tile by tile at the best shift."""
+    ``max_shift`` (template matching of its middle rows, squeezed to a column per tile), then checked tile by
+    tile at the best few shifts."""
     side = UNREAD_TILE
     # areas a tile apart are one area (the words of a chat line are separate changes, the same scroll)
     near = cv2.dilate(changed.astype(np.uint8), np.ones((3, 3), np.uint8))
@@ -524,7 +525,8 @@ def find_scrolls(
     out: list[tuple[np.ndarray, float]] = []
     for k in range(1, count):
         x, y, w, h, _ = (int(v) for v in stats[k])
-        area = int((labels[y : y + h, x : x + w] == k).sum())
+        area_tiles = labels[y : y + h, x : x + w] == k
+        area = int(area_tiles.sum())
         if area < SCROLL_MIN_TILES or h < 2:
             continue
         x1, y1, x2, y2 = x * side, y * side, min(width, (x + w) * side), min(height, (y + h) * side)
@@ -542,7 +544,6 @@ def find_scrolls(
         scores[reach] = np.inf  # no move: that is what changed
         # the best few shifts (lines that look alike repeat at the line pitch) are checked tile by tile; rows
         # that come from off the picture have not moved
-        area_tiles = labels[y : y + h, x : x + w] == k
         kept = ~changed[y : y + h, x : x + w]  # unchanged tiles of the area move with it if they match too
         # whole steps first, then half a step either side of the best by template score (a move by an odd
         # number of frame pixels lies between two whole steps) and of the one that explained most tiles

@@ -1040,11 +1040,7 @@ class TextPiiDetector:
             else:
                 found = self._ocr.read(crop, (x1, y1)) if crop.size else []
                 boxes = [line.box for line in found]
-            elapsed = time.perf_counter() - started
-            spent += elapsed
-            self.stats.reads += 1
-            self.stats.seconds += elapsed
-            self.stats.pixels += crop.shape[0] * crop.shape[1]
+            spent += self._count_read(started, crop.shape[0] * crop.shape[1])
             self.stats.full_frames += rect == (0, 0, width, height)
             # a line running off the crop was cut: read again, wider (4 line heights) or taller (half of one:
             # the OCR's line box overhangs the ink, a line touching the edge is usually whole)
@@ -1070,6 +1066,14 @@ class TextPiiDetector:
             found = [line.with_pixels(grey) for line in found]
         self._lines = [line for line in self._lines if not _cuts(rect, _line_rect(line))] + found
         return spent, rect
+
+    def _count_read(self, started: float, pixels: int) -> float:
+        """Seconds since ``started`` (one OCR run just done), added to the stats with its pixels."""
+        elapsed = time.perf_counter() - started
+        self.stats.reads += 1
+        self.stats.seconds += elapsed
+        self.stats.pixels += pixels
+        return elapsed
 
     def _recognise(self, image: np.ndarray, grey: np.ndarray, boxes: list[Box]) -> tuple[list[OcrLine], float]:
         """The lines at ``boxes``: a known line at the same place with the same pixels as is, others read."""
@@ -1111,11 +1115,7 @@ class TextPiiDetector:
         for x1, y1, x2, y2 in crops:
             started = time.perf_counter()
             lines = self._ocr.read(np.ascontiguousarray(image[y1:y2, x1:x2]), (x1, y1))
-            elapsed = time.perf_counter() - started
-            spent += elapsed
-            self.stats.seconds += elapsed
-            self.stats.reads += 1
-            self.stats.pixels += (y2 - y1) * (x2 - x1)
+            spent += self._count_read(started, (y2 - y1) * (x2 - x1))
             for line in lines:
                 cx, cy = line.box.center
                 on_todo = any(n.x1 <= cx <= n.x2 and n.y1 <= cy <= n.y2 for n in near)
@@ -1168,7 +1168,9 @@ def _secret_spans(match: PiiMatch) -> list[tuple[int, int]]:
     """The character spans of a match to cover: all of it, but of a seed phrase only its words (misread
     ones too): the numbers of a backup grid ("1." to "24.") say nothing, and covered from the first word
     to the last they took a whole wallet page (6 % of the benchmark's benign words, in every frame)."""
-    if match.kind.value != "seed_phrase":
+    from privastream_desktop.pii import PiiKind
+
+    if match.kind is not PiiKind.SEED_PHRASE:
         return [(match.start, match.end)]
     words = [(match.start + m.start(), match.start + m.end()) for m in _SEED_WORD.finditer(match.text)]
     return words or [(match.start, match.end)]
