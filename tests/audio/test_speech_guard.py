@@ -324,3 +324,31 @@ def test_a_word_heard_again_at_a_window_start_is_read_once(said, heard, hidden):
         assert bool(found) == hidden, found
     finally:
         guard.close()
+
+
+@pytest.mark.parametrize("paused", [True, False])
+def test_a_found_number_is_bleeped_up_to_the_pauses_around_it(paused):
+    """Live, the padding for Whisper's timestamp error is pulled in to the pauses beside the number; speech that
+    runs on into the number keeps the whole padding."""
+    from tests.audio.test_pauses import talk
+
+    gap = 0.2 if paused else 0.0
+    audio = talk((2.0, True), (gap, False), (2.0, True), (gap, False), (1.6, True), (1.0, False))
+    first, last = 2.0 + gap, 4.0 + gap  # the number, media time from 100.0
+    guard = StreamingSpeechGuard(ProtectionSettings(), recognizer=EchoRecognizer(), finder=_digits_finder())
+    try:
+        guard._t0, guard._audio = 100.0, audio
+        guard._ruled = 101.5
+        # Whisper heard the digits 0.1 s late and ending 0.1 s early; the talk around them is plain words.
+        words = _words_at(100.0, "back in the") + _words_at(100 + first + 0.1, "5 5 5 2 1 3 4", step=0.25)
+        words += _words_at(100 + last + 0.2, "so text me")
+        now = 100 + len(audio) / 16000
+        guard._rule(words, now - 0.4, True, now, [], 101.5, now)
+        (r,) = guard.redactions(0.0, 200.0)
+        pad = guard.pad
+        if paused:
+            assert 100 + first - 0.06 <= r.t_from <= 100 + first and 100 + last <= r.t_to <= 100 + last + 0.06, r
+        else:
+            assert r.t_from == pytest.approx(words[3].start - pad) and r.t_to == pytest.approx(words[9].end + pad)
+    finally:
+        guard.close()
