@@ -35,6 +35,7 @@ from privastream_desktop.audio.asr import RATE
 from privastream_desktop.audio.blocks import SpeechRedaction
 
 FRAME_S = 0.01
+_UNSEEN_S = 0.1  # how much of a zone may lie beyond the newest audio, live
 _FRAME = int(FRAME_S * RATE)
 
 
@@ -78,8 +79,16 @@ class PauseMap:
             return []
         quiet = self.rms < self.quiet * level
         a, b = self._frame(t_from), self._frame(t_to)
-        if a < 0 or b >= n:  # the zone reaches audio not kept or not captured yet: no verdict on it
+        if a < 0:  # the zone reaches back before the audio kept: no verdict on it
             return []
+        if b >= n:
+            # The zone reaches audio not captured yet. A pause still going on at the newest sample lets a verdict
+            # be made now: no other pause can start before it ends, and it has not. So does a zone missing less
+            # than ``_UNSEEN_S`` (live, a word is final 0.4 s after its end, and the end zone reaches 0.45 s): a
+            # pause starting in that sliver would mean Whisper ended the PII more than 0.4 s early.
+            if not self.open_end or not (quiet[n - 1] or b - n < round(_UNSEEN_S / FRAME_S)):
+                return []
+            b = n - 1
         out = []
         i = a
         while i <= b:
@@ -98,6 +107,16 @@ class PauseMap:
                 out.append((self.t0 + j0 * FRAME_S, self.t0 + (j1 + 1) * FRAME_S if ended else None))
             i = j1 + 1
         return out
+
+    def speech_s(self, t_from: float, t_to: float) -> float:
+        """Seconds of [t_from, t_to) that are not quiet (under ``quiet`` of the speech level around them)."""
+        n = len(self.rms)
+        a, b = max(0, self._frame(t_from)), min(n, self._frame(t_to))
+        lo, hi = max(0, self._frame(t_from - 1.0)), min(n, self._frame(t_to + 1.0))
+        if b <= a or hi - lo < self.min_frames:
+            return 0.0
+        level = float(np.percentile(self.rms[lo:hi], 90))
+        return float((self.rms[a:b] >= self.quiet * level).sum()) * FRAME_S if level > 0 else 0.0
 
     def tighten(self, r: SpeechRedaction, pad: float) -> SpeechRedaction:
         """``r`` (whose edges are Whisper's times ± ``pad``) with each edge moved in to a pause next to it."""

@@ -30,6 +30,11 @@ Live (``StreamingSpeechGuard``), one worker thread:
   counts the loop as one word not yet heard, so copies never make a digit run;
 * the finder also reads the words already ruled on just before a window, so a window
   needs little audio context;
+* speech under a word Whisper stretched far beyond what saying it takes (a window that
+  dropped the end of a number and laid "if" over the digits) counts as unheard, like
+  speech after the last word: nothing from there is final, and at the deadline it is
+  bleeped as "[UNCHECKED]";
+* a found span's padded edges are pulled in to a pause right beside it (``pauses.py``);
 * redactions only ever accumulate: a later window can add a bleep, never take one away.
 
 Nothing is written to disk; the transcript is a bounded list in memory.
@@ -331,6 +336,12 @@ def _loop_start(words: Sequence[Word]) -> int | None:
         if copies >= times and (n - i) % size == 0:
             return i + size
     return None
+
+
+def _longest(word: str) -> float:
+    """Generous seconds of speech saying ``word`` can take: 0.5 s, 0.1 s a letter, 0.45 s a digit ("4471")."""
+    w = word.strip()
+    return 0.5 + 0.1 * sum(c.isalpha() for c in w) + 0.45 * sum(c.isdigit() for c in w)
 
 
 _SAME_WORD_GAP_S = 0.3  # |word time error| p90 is 0.2-0.27 s
@@ -686,6 +697,12 @@ class StreamingSpeechGuard:
         # heard at all: Whisper left it out. Nothing after it is final.
         heard_to = max((w.end for w in words), default=window_start) + _UNHEARD_SLACK_S
         unheard = next((max(a, heard_to) for a, b in speech if b > heard_to and a < final_until), None)
+        # So has speech under a word Whisper stretched far beyond what saying it takes: a window that drops the
+        # end of a number can lay its next word ("if") over the digits. From there on nothing is final.
+        stretched = self._stretched(words)
+        if stretched is not None:
+            at = max(stretched.start, self._ruled)
+            unheard = at if unheard is None else min(unheard, at)
         if unheard is not None:
             final_until = min(final_until, unheard)
         final = [w.end <= final_until for w in words]
@@ -696,6 +713,8 @@ class StreamingSpeechGuard:
             reason = f"non-final {words[nfinal].text.strip()!r}"
         elif unheard is not None:
             reason = "unheard"
+        if stretched is not None:
+            reason += f" (stretched {stretched.text.strip()!r})"
         new = list(extra)
         # The next ruling comes after another hop and recognition (with a margin for a busy CPU); every
         # sample that is played before then must be ruled on now.
@@ -706,8 +725,8 @@ class StreamingSpeechGuard:
             from privastream_desktop.pii.recognizers import PiiKind
 
             start = max(unheard - self.pad, self._ruled)
-            if need + self.pad > start:
-                new.append(SpeechRedaction(PiiKind.SECRET, start, need + self.pad, "[UNCHECKED]"))
+            if need > start:  # up to the new watermark: the next window rules on what follows
+                new.append(SpeechRedaction(PiiKind.SECRET, start, need, "[UNCHECKED]"))
                 self.stats.provisional += 1
             boundary = max(boundary, need + self.pad)
             reason = "deadline unheard bleeped"
@@ -717,7 +736,13 @@ class StreamingSpeechGuard:
             # watermark moves only as far as the deadline needs, the next window hears them again.
             forced = [w for w in words[nfinal:] if w.start - self.pad < need]
             risky = self._at_risk(words[:nfinal], forced, words[nfinal + len(forced) :])
-            bleep = self._provisional(risky, until=need + self.pad) if risky else None
+            unchecked = stretched is not None and any(w is stretched for w in forced)
+            if unchecked:  # the stretched word hides speech nobody heard: it is at risk too
+                at = next(i for i, w in enumerate(forced) if w is stretched)
+                lo = min(at, forced.index(risky[0]) if risky else at)
+                hi = max(at, forced.index(risky[-1]) if risky else at)
+                risky = forced[lo : hi + 1]
+            bleep = self._provisional(risky, until=need, unchecked=unchecked) if risky else None
             if bleep is not None:  # only up to the new watermark: the next window rules on the rest
                 new.append(bleep)
                 self.stats.provisional += 1
@@ -735,7 +760,7 @@ class StreamingSpeechGuard:
                 # Bleep only as much of the tail as the deadline needs and hold the watermark there: the next
                 # window may hear that the number was a price or a time ("450 dollars"), sparing the rest.
                 clip = max(need, tail_start) + self.pad
-                bleep = self._provisional(words[tail:nfinal], until=clip)
+                bleep = self._provisional(words[tail:nfinal], until=clip - self.pad)
                 if bleep is not None:
                     new.append(bleep)
                     self.stats.provisional += 1
@@ -798,7 +823,19 @@ class StreamingSpeechGuard:
         """How long the next recognition may take: 1.5x the last one, at least the slowest of the recent ones."""
         return max(1.5 * self._last_busy, max(self._busy_recent, default=0.0))
 
-    def _provisional(self, tail: list[Word], until: float | None = None) -> SpeechRedaction | None:
+    def _stretched(self, words: Sequence[Word]) -> Word | None:
+        """The first word, past the watermark, laid over more speech than saying it can take (``_longest``)."""
+        if not words or self._t0 is None:
+            return None
+        pauses = self._pause_map(words[0].start)
+        for w in words:
+            if w.end > self._ruled and pauses.speech_s(max(w.start, self._ruled), w.end) > _longest(w.text):
+                return w
+        return None
+
+    def _provisional(
+        self, tail: list[Word], until: float | None = None, *, unchecked: bool = False
+    ) -> SpeechRedaction | None:
         """A bleep over a tail that could still be PII. It never reaches back over audio already ruled on
         (``ruled_until``): that audio was heard, found harmless and maybe played. Whisper's time for the
         first word of a window often swallows words it dropped before it ("they can ring me at 714" heard
@@ -807,7 +844,9 @@ class StreamingSpeechGuard:
         from privastream_desktop.pii.recognizers import PiiKind
 
         normed = tuple(_norm(w.text) for w in tail)
-        if any(_numberish(w.text) for w in tail):
+        if unchecked:
+            kind = PiiKind.SECRET
+        elif any(_numberish(w.text) for w in tail):
             kind = PiiKind.DIGITS
         elif any(term[: len(normed)] == normed[-len(term) :] for term in self._term_words):
             kind = PiiKind.TERM
@@ -815,7 +854,8 @@ class StreamingSpeechGuard:
             kind = PiiKind.EMAIL
         end = tail[-1].end + self.pad if until is None else min(tail[-1].end + self.pad, until)
         start = max(tail[0].start - self.pad, self._ruled)
-        return SpeechRedaction(kind, start, end, label_for(kind)) if end > start else None
+        label = "[UNCHECKED]" if unchecked else label_for(kind)
+        return SpeechRedaction(kind, start, end, label) if end > start else None
 
     def _at_risk(self, before: list[Word], forced: list[Word], after: list[Word]) -> list[Word]:
         """Of the non-final words ``forced`` to be ruled on at the deadline, the span of those that are or could

@@ -79,13 +79,17 @@ def test_the_start_snaps_to_the_earliest_pause():
 
 def test_live_edges_need_the_audio_around_them():
     """Live, audio not captured yet is no pause; a pause still going on at the newest sample ends the number
-    (its start is known) but cannot start one (its end is not)."""
-    audio = CLIP[: int(4.45 * RATE)]  # captured up to 0.25 s into the pause after the number
-    live = PauseMap(audio, 0.0)
-    r = live.tighten(bleep(2.2, 4.2), PAD)
-    assert r.t_to == 4.2 + PAD, "the zone past the end reaches audio not captured yet: no verdict"
+    (its start is known, and no other pause can start before it ends) but cannot start one (its end is not)."""
+    number = bleep(2.2, 4.2)
+    resumed = PauseMap(CLIP[: int(4.45 * RATE)], 0.0)  # the pause after the number (4.2-4.4) is over, talk goes on
+    assert resumed.tighten(number, PAD).t_to == 4.2 + PAD, "the zone reaches audio not captured yet: no verdict"
+    pausing = PauseMap(CLIP[: int(4.35 * RATE)], 0.0)  # still in the pause after the number
+    assert pausing.tighten(number, PAD).t_to == pytest.approx(4.24, abs=0.011)
+    # Live, a word is final 0.4 s after its end: the last 0.05 s of the zone (to 4.65) is not captured yet.
+    final = PauseMap(CLIP[: int(4.6 * RATE)], 0.0)
+    assert final.tighten(number, PAD).t_to == pytest.approx(4.24, abs=0.011)
     longer = PauseMap(CLIP[: int(5.0 * RATE)], 0.0)
-    assert longer.tighten(bleep(2.2, 4.2), PAD).t_to == pytest.approx(4.24, abs=0.011)
+    assert longer.tighten(number, PAD).t_to == pytest.approx(4.24, abs=0.011)
     # The pause before a number still being said: its end (the number's start) is not known yet.
     opening = PauseMap(CLIP[: int(2.15 * RATE)], 0.0)
     assert opening.tighten(bleep(2.2, 2.5), PAD).t_from == 2.2 - PAD
