@@ -525,6 +525,7 @@ class StreamingSpeechGuard:
         self._heard: list[Word] = []  # final words, newest last, bounded: the transcript and window cuts
         self._heard_max = 40 * transcript_lines
         self._committed: deque[Word] = deque(maxlen=64)  # words as heard when the watermark passed them
+        self._held_digits: list[tuple[float, float]] = []  # digits of a tail held past the watermark, as heard
         self._lines_max = transcript_lines
         self._resampler: _Resampler | None = None
         self._audio = np.zeros(0, np.float32)  # 16 kHz mono from _t0
@@ -699,7 +700,7 @@ class StreamingSpeechGuard:
         unheard = next((max(a, heard_to) for a, b in speech if b > heard_to and a < final_until), None)
         # So has speech under a word Whisper stretched far beyond what saying it takes: a window that drops the
         # end of a number can lay its next word ("if") over the digits. From there on nothing is final.
-        stretched = self._stretched(words)
+        stretched = self._stretched(words) or self._disputed(words)
         if stretched is not None:
             at = max(stretched.start, self._ruled)
             unheard = at if unheard is None else min(unheard, at)
@@ -793,6 +794,14 @@ class StreamingSpeechGuard:
             found = [r for r in find_redactions(heard, self._finder, self.pad) if r.t_from + self.pad < final_until]
             new.extend(pauses.tighten(r, self.pad) if self.snap_pauses else r for r in found)
         self._advance(boundary - self.pad, new, words[:nfinal], window_start)
+        # Digits of a held tail are remembered until the watermark passes them or a window hears digits there.
+        disputed = [
+            (a, b)
+            for a, b in self._held_digits
+            if not any(_numberish(w.text) for w in words if w.start < b and w.end > a)
+        ]
+        tail_digits = [(w.start, w.end) for w in words[tail:nfinal] if _numberish(w.text)] if tail is not None else []
+        self._held_digits = [(a, b) for a, b in disputed + tail_digits if b > self._ruled]
         self._committed.extend(w for w in fresh if (w.start + w.end) / 2 <= self._ruled)
         if self.trace is not None:
             self.trace.append(
@@ -822,6 +831,19 @@ class StreamingSpeechGuard:
     def _busy_bound(self) -> float:
         """How long the next recognition may take: 1.5x the last one, at least the slowest of the recent ones."""
         return max(1.5 * self._last_busy, max(self._busy_recent, default=0.0))
+
+    def _disputed(self, words: Sequence[Word]) -> Word | None:
+        """The first word heard where an earlier window heard digits of a held tail, without any digit now.
+
+        Two hearings that disagree about digits past the watermark are not evidence that there were none: a
+        window that drops the end of a number ("192 168 0 [42]") hears the next words over it. Treated like a
+        stretched word: from there nothing is final, and at the deadline it is bleeped as unchecked."""
+        held = [(a, b) for a, b in self._held_digits if b > self._ruled]
+        for a, b in held:
+            over = [w for w in words if w.start < b and w.end > a]
+            if not any(_numberish(w.text) for w in over):
+                return over[0] if over else None
+        return None
 
     def _stretched(self, words: Sequence[Word]) -> Word | None:
         """The first word, past the watermark, laid over more speech than saying it can take (``_longest``)."""

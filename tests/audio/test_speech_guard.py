@@ -396,3 +396,29 @@ def test_a_risky_tail_is_bleeped_only_up_to_the_watermark_it_sets():
         assert bleep.t_to == pytest.approx(guard.ruled_until()), (bleep, guard.ruled_until())
     finally:
         guard.close()
+
+
+@pytest.mark.parametrize("second_hearing", ["if you want to join", "0 42 if you want to join"])
+def test_digits_a_later_window_does_not_hear_again_stay_at_risk(second_hearing):
+    """One window hears "... 0 42" and holds it as a tail that may still grow; the next one drops the digits and
+    hears "if you want" over them. The hearings disagree about digits: at the deadline those are bleeped. Heard
+    again, two digits are no number, and nothing is bleeped as unchecked."""
+    from tests.audio.test_pauses import talk
+
+    guard = StreamingSpeechGuard(ProtectionSettings(), recognizer=EchoRecognizer(), finder=_digits_finder())
+    try:
+        guard._t0, guard._audio = 100.0, talk((5.0, True), (0.5, False))
+        guard._ruled = 100.0
+        first = _words_at(100.0, "the address is 0 42")  # "0 42" from 101.2 to 101.9, a risky tail
+        guard._rule(first, 101.95, False, 102.0, [], 100.0, 102.0)
+        assert guard._held_digits and guard.ruled_until() < 101.2
+        second = _words_at(101.15, second_hearing, step=0.36)
+        now = 104.0  # the held digits are due: the deadline has come
+        guard._rule(second, now - 0.4, False, now, [], 100.5, now)
+        unchecked = [r for r in guard.redactions(101.6, 101.9) if r.label == "[UNCHECKED]"]
+        if second_hearing.startswith("if"):
+            assert unchecked, f"the digits heard once were played: {guard.redactions(0.0, 200.0)}"
+        else:
+            assert not unchecked, unchecked
+    finally:
+        guard.close()
