@@ -60,7 +60,7 @@ class PauseMap:
         self.t0 = t0
         self.min_frames = max(1, round(min_pause_s / FRAME_S))
         self.quiet, self.inner_s, self.margin_s, self.beyond_s = quiet, inner_s, margin_s, beyond_s
-        self.open_end = open_end  # live: more audio is coming, so a quiet run at the end is no pause yet
+        self.open_end = open_end  # live: more audio is coming, so a quiet run at the end has not ended yet
 
     def _frame(self, t: float) -> int:
         return int(np.floor((t - self.t0) / FRAME_S))

@@ -33,7 +33,8 @@ Live (``StreamingSpeechGuard``), one worker thread:
 * speech under a word Whisper stretched far beyond what saying it takes (a window that
   dropped the end of a number and laid "if" over the digits) counts as unheard, like
   speech after the last word: nothing from there is final, and at the deadline it is
-  bleeped as "[UNCHECKED]";
+  bleeped as "[UNCHECKED]". So do words heard, without a digit, where the previous
+  window heard digits of a tail it held (``_disputed``);
 * a found span's padded edges are pulled in to a pause right beside it (``pauses.py``);
 * redactions only ever accumulate: a later window can add a bleep, never take one away.
 
@@ -715,7 +716,7 @@ class StreamingSpeechGuard:
         elif unheard is not None:
             reason = "unheard"
         if stretched is not None:
-            reason += f" (stretched {stretched.text.strip()!r})"
+            reason += f" (unheard under {stretched.text.strip()!r})"
         new = list(extra)
         # The next ruling comes after another hop and recognition (with a margin for a busy CPU); every
         # sample that is played before then must be ruled on now.

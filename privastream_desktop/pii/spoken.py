@@ -182,9 +182,16 @@ def _run_end(words: list[_Word], i: int) -> int:
             j += 1
         else:
             break
-        if words[j - 1].ends_sentence:
+        if words[j - 1].ends_sentence and not _dotted_group(words, j - 1):
             break
     return j if j > i and any(_starts_number(w) for w in words[i:j]) else i
+
+
+def _dotted_group(words: list[_Word], k: int) -> bool:
+    """Written digits ending in a bare "." with written digits next: tiny.en's "192. 168. 0. 42." for an IP
+    address said "one nine two dot one six eight ...". A group of an address, not the end of a sentence."""
+    w = words[k]
+    return w.trail == "." and w.core.isdigit() and k + 1 < len(words) and words[k + 1].core.isdigit()
 
 
 def _starts_number(w: _Word) -> bool:

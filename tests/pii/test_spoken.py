@@ -244,6 +244,8 @@ def test_empty(finder: SpokenPiiFinder) -> None:
         # a lone digit after the gap is talk again, not more of the number
         ("call 5, 5, 5, 4, 1, 4, 2, between 9 and 5.", [(PiiKind.DIGITS, "5, 5, 5, 4, 1, 4, 2,")]),
         ("we moved to 417 Oak avenu last week", [(PiiKind.ADDRESS, "417 Oak avenu")]),
+        # the same address in Piper's natural voice: each group ends in a period, no sentence ends there
+        ("the game server addresses 192. 168. 0. 42. if you want", [(PiiKind.DIGITS, "192. 168. 0. 42.")]),
     ],
 )
 def test_misheard_digits_and_streets(
@@ -258,6 +260,7 @@ def test_misheard_digits_and_streets(
         "I have 2 cats and 3 dogs and 4 fish and 5 birds",  # no group of three digits
         "the score was 12 and 14 then 10 and 16 then 100 to 98",  # multi-digit numbers never chain
         "one two three go. four five six seven eight",  # a sentence end breaks the chain
+        "back in 2019. 12 people came to the show.",  # a year, then a count: 6 digits
         "one two three and then a lot of waiting four five six seven",  # more than three stray words
         "walk 2 streets down and turn",
         "I gave the dog 3 tasty treat",
