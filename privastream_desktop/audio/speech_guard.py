@@ -705,6 +705,11 @@ class StreamingSpeechGuard:
         if stretched is not None:
             at = max(stretched.start, self._ruled)
             unheard = at if unheard is None else min(unheard, at)
+        # And so has speech between the watermark and a word, or between two words, where no word was heard (a
+        # window that heard a card's last group as nothing but the "and" after it).
+        dropped = self._dropped(words)
+        if dropped is not None:
+            unheard = dropped if unheard is None else min(unheard, dropped)
         if unheard is not None:
             final_until = min(final_until, unheard)
         final = [w.end <= final_until for w in words]
@@ -747,6 +752,11 @@ class StreamingSpeechGuard:
             bleep = self._provisional(risky, until=need, unchecked=unchecked) if risky else None
             if bleep is not None:  # only up to the new watermark: the next window rules on the rest
                 new.append(bleep)
+                self.stats.provisional += 1
+            if dropped is not None and dropped < need:  # speech with no word heard in it is hidden too
+                from privastream_desktop.pii.recognizers import PiiKind
+
+                new.append(SpeechRedaction(PiiKind.SECRET, max(dropped, self._ruled), need, "[UNCHECKED]"))
                 self.stats.provisional += 1
             boundary = max(boundary, need + self.pad)
             reason = f"deadline {' '.join(w.text.strip() for w in forced)!r}" + (
@@ -844,6 +854,22 @@ class StreamingSpeechGuard:
             over = [w for w in words if w.start < b and w.end > a]
             if not any(_numberish(w.text) for w in over):
                 return over[0] if over else None
+        return None
+
+    def _dropped(self, words: Sequence[Word]) -> float | None:
+        """Where speech no word was heard in begins, past the watermark and before a word heard after it:
+        more than ``_UNHEARD_SLACK_S`` of audio that is not quiet between the watermark (or a word's end) and
+        the next word's start."""
+        if not words or self._t0 is None:
+            return None
+        pauses = self._pause_map(self._ruled)
+        heard_to = self._ruled
+        for w in sorted(words, key=lambda w: w.start):
+            if w.end <= self._ruled:
+                continue
+            if w.start - heard_to > _UNHEARD_SLACK_S and pauses.speech_s(heard_to, w.start) > _UNHEARD_SLACK_S:
+                return heard_to
+            heard_to = max(heard_to, w.end)
         return None
 
     def _stretched(self, words: Sequence[Word]) -> Word | None:

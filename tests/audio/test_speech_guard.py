@@ -422,3 +422,27 @@ def test_digits_a_later_window_does_not_hear_again_stay_at_risk(second_hearing):
             assert not unchecked, unchecked
     finally:
         guard.close()
+
+
+@pytest.mark.parametrize("dropped", [True, False])
+def test_speech_with_no_word_heard_before_the_next_word_is_hidden(dropped):
+    """A window heard a card's last group as nothing at all, then "and it went through": the speech between
+    the watermark and "and" was never heard. At the deadline it is bleeped, not played."""
+    from tests.audio.test_pauses import talk
+
+    guard = StreamingSpeechGuard(ProtectionSettings(), recognizer=EchoRecognizer(), finder=NoPii(), delay_s=2.0)
+    try:
+        guard._t0, guard._audio = 100.0, talk((4.0, True), (0.5, False))
+        guard._ruled = 101.0
+        words = _words_at(100.0, "back in")
+        words += _words_at(102.6, "and it") if dropped else _words_at(101.0, "one two three four and it")
+        now = 104.0
+        guard._rule(words, now - 0.4, False, now, [], 100.0, now)
+        found = guard.redactions(0.0, 200.0)
+        if dropped:
+            assert [r.label for r in found] == ["[UNCHECKED]"] and found[0].t_from <= 101.0, found
+            assert found[0].t_to >= guard.ruled_until(), (found, guard.ruled_until())
+        else:
+            assert found == [], found
+    finally:
+        guard.close()
