@@ -33,3 +33,16 @@ def changed_mask(before: np.ndarray, after: np.ndarray, tol: float = 1e-6) -> np
     after = after.reshape(len(after), -1)
     n = min(len(before), len(after))
     return np.abs(after[:n] - before[:n]).max(axis=1) > tol
+
+
+def talk(*parts: tuple[float, bool], seed: int = 0) -> np.ndarray:
+    """16 kHz voiced stretches (a 150 Hz buzz with noise) and digital silences, as (seconds, voiced) pairs:
+    speech with pauses exactly where a test wants them."""
+    rng = np.random.default_rng(seed)
+    out = []
+    for seconds, voiced in parts:
+        n = int(seconds * 16000)
+        t = np.arange(n) / 16000
+        x = 0.3 * np.sign(np.sin(2 * np.pi * 150 * t)) + 0.05 * rng.standard_normal(n) if voiced else np.zeros(n)
+        out.append(x)
+    return np.concatenate(out).astype(np.float32)

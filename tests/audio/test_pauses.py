@@ -6,22 +6,10 @@ import pytest
 from privastream_desktop.audio.blocks import SpeechRedaction
 from privastream_desktop.audio.pauses import PauseMap
 from privastream_desktop.pii import PiiKind
+from tests.audio.speech_helpers import talk
 
 RATE = 16000
 PAD = 0.25
-
-
-def talk(*parts: tuple[float, bool], floor: float = 0.0, seed: int = 0) -> np.ndarray:
-    """Voiced stretches (a 150 Hz buzz with noise) and silences, as (seconds, voiced) pairs."""
-    rng = np.random.default_rng(seed)
-    out = []
-    for seconds, voiced in parts:
-        n = int(seconds * RATE)
-        t = np.arange(n) / RATE
-        x = 0.3 * np.sign(np.sin(2 * np.pi * 150 * t)) + 0.05 * rng.standard_normal(n) if voiced else np.zeros(n)
-        out.append(x)
-    audio = np.concatenate(out).astype(np.float32)
-    return audio + floor * rng.standard_normal(len(audio)).astype(np.float32)
 
 
 def bleep(a: float, b: float) -> SpeechRedaction:

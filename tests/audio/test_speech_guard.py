@@ -11,7 +11,7 @@ from privastream_desktop.audio.blocks import AudioBlock
 from privastream_desktop.audio.speech_guard import StreamingSpeechGuard, _loop_start, _within_speech
 from privastream_desktop.engine import ProtectionSettings
 from privastream_desktop.pii import PiiKind, PiiRecognizer
-from tests.audio.speech_helpers import covered, needs_espeak, phone_clip
+from tests.audio.speech_helpers import covered, needs_espeak, phone_clip, talk
 
 RATE = 48000
 
@@ -330,8 +330,6 @@ def test_a_word_heard_again_at_a_window_start_is_read_once(said, heard, hidden):
 def test_a_found_number_is_bleeped_up_to_the_pauses_around_it(paused):
     """Live, the padding for Whisper's timestamp error is pulled in to the pauses beside the number; speech that
     runs on into the number keeps the whole padding."""
-    from tests.audio.test_pauses import talk
-
     gap = 0.2 if paused else 0.0
     audio = talk((2.0, True), (gap, False), (2.0, True), (gap, False), (1.6, True), (1.0, False))
     first, last = 2.0 + gap, 4.0 + gap  # the number, media time from 100.0
@@ -358,8 +356,6 @@ def test_a_found_number_is_bleeped_up_to_the_pauses_around_it(paused):
 def test_a_word_laid_over_speech_it_cannot_fill_counts_as_unheard(stretched):
     """A window that drops the end of a number lays its next word over the digits ("192 168 0 [42]" heard as
     "if" from 11.2 to 13.4 s): that speech was never heard. At the deadline it is bleeped, not played."""
-    from tests.audio.test_pauses import talk
-
     audio = talk((4.0, True), (0.5, False))
     guard = StreamingSpeechGuard(ProtectionSettings(), recognizer=EchoRecognizer(), finder=NoPii(), delay_s=2.0)
     try:
@@ -403,8 +399,6 @@ def test_digits_a_later_window_does_not_hear_again_stay_at_risk(second_hearing):
     """One window hears "... 0 42" and holds it as a tail that may still grow; the next one drops the digits and
     hears "if you want" over them. The hearings disagree about digits: at the deadline those are bleeped. Heard
     again, two digits are no number, and nothing is bleeped as unchecked."""
-    from tests.audio.test_pauses import talk
-
     guard = StreamingSpeechGuard(ProtectionSettings(), recognizer=EchoRecognizer(), finder=_digits_finder())
     try:
         guard._t0, guard._audio = 100.0, talk((5.0, True), (0.5, False))
@@ -428,8 +422,6 @@ def test_digits_a_later_window_does_not_hear_again_stay_at_risk(second_hearing):
 def test_speech_with_no_word_heard_before_the_next_word_is_hidden(dropped):
     """A window heard a card's last group as nothing at all, then "and it went through": the speech between
     the watermark and "and" was never heard. At the deadline it is bleeped, not played."""
-    from tests.audio.test_pauses import talk
-
     guard = StreamingSpeechGuard(ProtectionSettings(), recognizer=EchoRecognizer(), finder=NoPii(), delay_s=2.0)
     try:
         guard._t0, guard._audio = 100.0, talk((4.0, True), (0.5, False))
