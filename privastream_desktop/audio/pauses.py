@@ -65,16 +65,18 @@ class PauseMap:
     def _frame(self, t: float) -> int:
         return int(np.floor((t - self.t0) / FRAME_S))
 
+    def _level(self, lo: int, hi: int) -> float:
+        """The speech level of frames [lo, hi) (their 90th percentile), 0 when too few of them are kept."""
+        lo, hi = max(0, lo), min(len(self.rms), hi)
+        return float(np.percentile(self.rms[lo:hi], 90)) if hi - lo >= self.min_frames else 0.0
+
     def _pauses(
         self, t_from: float, t_to: float, level_from: float, level_to: float
     ) -> list[tuple[float, float | None]]:
         """Quiet runs (start, end) of at least ``min_pause_s`` that overlap [t_from, t_to), whole (a run is
         followed past the zone so its true length counts); end None while the run reaches the newest audio."""
         n = len(self.rms)
-        lo, hi = max(0, self._frame(level_from)), min(n, self._frame(level_to) + 1)
-        if hi - lo < self.min_frames:
-            return []
-        level = float(np.percentile(self.rms[lo:hi], 90))
+        level = self._level(self._frame(level_from), self._frame(level_to) + 1)
         if level <= 0.0:
             return []
         quiet = self.rms < self.quiet * level
@@ -110,13 +112,11 @@ class PauseMap:
 
     def speech_s(self, t_from: float, t_to: float) -> float:
         """Seconds of [t_from, t_to) that are not quiet (under ``quiet`` of the speech level around them)."""
-        n = len(self.rms)
-        a, b = max(0, self._frame(t_from)), min(n, self._frame(t_to))
-        lo, hi = max(0, self._frame(t_from - 1.0)), min(n, self._frame(t_to + 1.0))
-        if b <= a or hi - lo < self.min_frames:
+        a, b = max(0, self._frame(t_from)), min(len(self.rms), self._frame(t_to))
+        level = self._level(self._frame(t_from - 1.0), self._frame(t_to + 1.0))
+        if b <= a or level <= 0.0:
             return 0.0
-        level = float(np.percentile(self.rms[lo:hi], 90))
-        return float((self.rms[a:b] >= self.quiet * level).sum()) * FRAME_S if level > 0 else 0.0
+        return float((self.rms[a:b] >= self.quiet * level).sum()) * FRAME_S
 
     def tighten(self, r: SpeechRedaction, pad: float) -> SpeechRedaction:
         """``r`` (whose edges are Whisper's times ± ``pad``) with each edge moved in to a pause next to it."""

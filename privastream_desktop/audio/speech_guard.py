@@ -345,6 +345,11 @@ def _longest(word: str) -> float:
     return 0.5 + 0.1 * sum(c.isalpha() for c in w) + 0.45 * sum(c.isdigit() for c in w)
 
 
+def _digits_heard(words: Sequence[Word], a: float, b: float) -> bool:
+    """Does a word over [a, b) hold a number?"""
+    return any(_numberish(w.text) for w in words if w.start < b and w.end > a)
+
+
 _SAME_WORD_GAP_S = 0.3  # |word time error| p90 is 0.2-0.27 s
 
 
@@ -701,13 +706,14 @@ class StreamingSpeechGuard:
         unheard = next((max(a, heard_to) for a, b in speech if b > heard_to and a < final_until), None)
         # So has speech under a word Whisper stretched far beyond what saying it takes: a window that drops the
         # end of a number can lay its next word ("if") over the digits. From there on nothing is final.
-        stretched = self._stretched(words) or self._disputed(words)
+        pauses = self._pause_map()  # one per window: unheard speech below, pause-snapped bleep edges further on
+        stretched = self._stretched(words, pauses) or self._disputed(words)
         if stretched is not None:
             at = max(stretched.start, self._ruled)
             unheard = at if unheard is None else min(unheard, at)
         # And so has speech between the watermark and a word, or between two words, where no word was heard (a
         # window that heard a card's last group as nothing but the "and" after it).
-        dropped = self._dropped(words)
+        dropped = self._dropped(words, pauses)
         if dropped is not None:
             unheard = dropped if unheard is None else min(unheard, dropped)
         if unheard is not None:
@@ -800,17 +806,12 @@ class StreamingSpeechGuard:
         # a word heard again with other times must not count twice ("2019 2019" is no 8-digit number).
         after = max(before, self._committed[-1].end if self._committed else before)
         fresh = [w for w in words if (w.start + w.end) / 2 > after]
-        pauses = self._pause_map(min([window_start] + [w.start for w in said[:1] + committed[:1]]))
         for heard in (said + words, committed + fresh):
             found = [r for r in find_redactions(heard, self._finder, self.pad) if r.t_from + self.pad < final_until]
             new.extend(pauses.tighten(r, self.pad) if self.snap_pauses else r for r in found)
         self._advance(boundary - self.pad, new, words[:nfinal], window_start)
         # Digits of a held tail are remembered until the watermark passes them or a window hears digits there.
-        disputed = [
-            (a, b)
-            for a, b in self._held_digits
-            if not any(_numberish(w.text) for w in words if w.start < b and w.end > a)
-        ]
+        disputed = [(a, b) for a, b in self._held_digits if not _digits_heard(words, a, b)]
         tail_digits = [(w.start, w.end) for w in words[tail:nfinal] if _numberish(w.text)] if tail is not None else []
         self._held_digits = [(a, b) for a, b in disputed + tail_digits if b > self._ruled]
         self._committed.extend(w for w in fresh if (w.start + w.end) / 2 <= self._ruled)
@@ -832,12 +833,12 @@ class StreamingSpeechGuard:
                 )
             )
 
-    def _pause_map(self, since: float) -> PauseMap:
-        """Frame energies of the audio held from a little before ``since`` (pause-snapped bleep edges)."""
+    def _pause_map(self) -> PauseMap:
+        """Frame energies of the audio kept (``_trim`` bounds it): the words a window rules on, those said just
+        before it and those ruled on in the last seconds all lie in it."""
         if self._t0 is None:
-            return PauseMap(np.zeros(0, np.float32), since)  # no audio: no pauses, every edge keeps its pad
-        i0 = max(0, int((since - 1.5 - self._t0) * RATE))
-        return PauseMap(self._audio[i0:], self._t0 + i0 / RATE)
+            return PauseMap(np.zeros(0, np.float32), 0.0)  # no audio: no pauses, every edge keeps its pad
+        return PauseMap(self._audio, self._t0)
 
     def _busy_bound(self) -> float:
         """How long the next recognition may take: 1.5x the last one, at least the slowest of the recent ones."""
@@ -849,20 +850,17 @@ class StreamingSpeechGuard:
         Two hearings that disagree about digits past the watermark are not evidence that there were none: a
         window that drops the end of a number ("192 168 0 [42]") hears the next words over it. Treated like a
         stretched word: from there nothing is final, and at the deadline it is bleeped as unchecked."""
-        held = [(a, b) for a, b in self._held_digits if b > self._ruled]
-        for a, b in held:
-            over = [w for w in words if w.start < b and w.end > a]
-            if not any(_numberish(w.text) for w in over):
-                return over[0] if over else None
+        for a, b in self._held_digits:
+            if b > self._ruled and not _digits_heard(words, a, b):
+                return next((w for w in words if w.start < b and w.end > a), None)
         return None
 
-    def _dropped(self, words: Sequence[Word]) -> float | None:
+    def _dropped(self, words: Sequence[Word], pauses: PauseMap) -> float | None:
         """Where speech no word was heard in begins, past the watermark and before a word heard after it:
         more than ``_UNHEARD_SLACK_S`` of audio that is not quiet between the watermark (or a word's end) and
         the next word's start."""
-        if not words or self._t0 is None:
+        if not words:
             return None
-        pauses = self._pause_map(self._ruled)
         heard_to = self._ruled
         for w in sorted(words, key=lambda w: w.start):
             if w.end <= self._ruled:
@@ -872,11 +870,8 @@ class StreamingSpeechGuard:
             heard_to = max(heard_to, w.end)
         return None
 
-    def _stretched(self, words: Sequence[Word]) -> Word | None:
+    def _stretched(self, words: Sequence[Word], pauses: PauseMap) -> Word | None:
         """The first word, past the watermark, laid over more speech than saying it can take (``_longest``)."""
-        if not words or self._t0 is None:
-            return None
-        pauses = self._pause_map(words[0].start)
         for w in words:
             if w.end > self._ruled and pauses.speech_s(max(w.start, self._ruled), w.end) > _longest(w.text):
                 return w
