@@ -257,6 +257,10 @@ def live_mode(
         f"recognition: {stats.windows} windows, {stats.recognised_s:.0f} s of audio recognised, CPU busy "
         f"{stats.busy_s / stream.duration:.0%} of real time, provisional bleeps {stats.provisional}, failure {failure}"
     )
+    print(
+        f"forced alignment: {stats.aligned_windows} windows with PII aligned, {stats.aligned_words}/"
+        f"{stats.align_words} of their words placed"
+    )
     if trace:
         print_trace(stream, t0, windows, late, redactions, delay)
 
@@ -417,7 +421,7 @@ def main() -> None:
         "--gap", type=float, default=0.15, help="pause between PII and the talk around it, s (0: none; default 0.15)"
     )
     parser.add_argument("--no-snap", action="store_true", help="keep the full padding (no pulling edges to pauses)")
-    parser.add_argument("--no-align", action="store_true", help="files: no forced alignment of bleep edges")
+    parser.add_argument("--no-align", action="store_true", help="no forced alignment of bleep edges")
     args = parser.parse_args()
     print(machine_line())
     settings = ProtectionSettings()
@@ -427,6 +431,8 @@ def main() -> None:
     tuning: dict[str, float | bool] = {k: float(v) for k, v in (kv.split("=") for kv in args.guard.split(",") if kv)}
     if args.no_snap:
         tuning["snap_pauses"] = False
+    if args.no_align:
+        tuning["align"] = False
     if tuning:
         print(f"live guard settings: {tuning}")
     for which in args.set.split(","):

@@ -16,7 +16,8 @@ It only ever *narrows* the padding, and only when it can be trusted:
   probably wrong), and an edge moves at most ``_INNER_S`` past Whisper's own word edge into what Whisper
   called the PII (``speech_guard.find_redactions``), keeping ``_MARGIN_S`` for the aligner's error.
 
-Whole files only for now: a live window's first and last words are cut and often misheard.
+Live, a window is aligned only when it found PII, over the window's own audio; a window cut inside a
+word often has no complete path and keeps the pad.
 """
 
 from __future__ import annotations
@@ -141,19 +142,20 @@ class WordAligner:
             raise ModelError(f"cannot load the alignment model in {hmm}: {exc}; reinstall PrivaStream") from None
         self._lock = threading.Lock()
 
-    def align(self, audio16k: np.ndarray, words: Sequence[Word]) -> list[tuple[float, float] | None]:
-        """Aligned (start, end) per word of a whole recording (16 kHz mono, media time from its first sample);
-        None for a word that was not aligned. Utterances (words closer than ``_UTTERANCE_GAP_S``) are aligned
-        one at a time: a word the dictionary lacks costs only its own utterance."""
+    def align(self, audio16k: np.ndarray, words: Sequence[Word], t0: float = 0.0) -> list[tuple[float, float] | None]:
+        """Aligned (start, end) per word (16 kHz mono audio whose first sample is at media time ``t0``); None
+        for a word that was not aligned. Utterances (words closer than ``_UTTERANCE_GAP_S``) are aligned one
+        at a time: a word the dictionary lacks costs only its own utterance."""
         out: list[tuple[float, float] | None] = [None] * len(words)
         start = 0
         for k in range(1, len(words) + 1):
             if k == len(words) or words[k].start - words[k - 1].end > _UTTERANCE_GAP_S:
-                lo = words[start - 1].end if start > 0 else 0.0
-                hi = words[k].start if k < len(words) else len(audio16k) / RATE
-                a = max(words[start].start - _CONTEXT_S, (lo + words[start].start) / 2, 0.0)
+                lo = words[start - 1].end if start > 0 else t0
+                hi = words[k].start if k < len(words) else t0 + len(audio16k) / RATE
+                a = max(words[start].start - _CONTEXT_S, (lo + words[start].start) / 2, t0)
                 b = min(words[k - 1].end + _CONTEXT_S, (hi + words[k - 1].end) / 2)
-                times = self._utterance(audio16k[int(a * RATE) : int(b * RATE)], a, words[start:k])
+                piece = audio16k[max(0, int((a - t0) * RATE)) : max(0, int((b - t0) * RATE))]
+                times = self._utterance(piece, a, words[start:k])
                 out[start:k] = times
                 start = k
         return out

@@ -137,11 +137,13 @@ def find_redactions(
     pad: float,
     pauses: PauseMap | None = None,
     aligned: Sequence[tuple[float, float] | None] | None = None,
+    keep: Callable[[SpeechRedaction], bool] | None = None,
 ) -> list[SpeechRedaction]:
     """Padded intervals for every PII span the finder reports in ``words``, plus e-mail addresses
     Whisper garbled beyond recognition (see ``garbled_emails``). With ``pauses``, an edge next to a
     pause in the speech is pulled in to it (``PauseMap.tighten``); with ``aligned`` (a forced-aligned
-    start/end per word, ``WordAligner.align``), towards the aligned word edge (``aligned_edge``)."""
+    start/end per word, ``WordAligner.align``), towards the aligned word edge (``aligned_edge``).
+    ``keep`` sees each span's padded interval before any edge moves (live: does it start in final words?)."""
     if not words:
         return []
     texts = [w.text.strip() for w in words]
@@ -155,6 +157,8 @@ def find_redactions(
     found = []
     for kind, a, b in spans:
         r = SpeechRedaction(kind, words[a].start - pad, words[b].end + pad, label_for(kind))
+        if keep is not None and not keep(r):
+            continue
         if pauses is not None:
             r = pauses.tighten(r, pad)
         if aligned is not None:
@@ -465,6 +469,9 @@ class GuardStats:
     recognised_s: float = 0.0  # audio seconds sent to Whisper (overlaps counted again)
     busy_s: float = 0.0  # seconds spent recognising
     provisional: int = 0  # tails redacted because they held the watermark past the budget
+    aligned_windows: int = 0  # windows that found PII and were force-aligned for its edges
+    align_words: int = 0  # words in those windows
+    aligned_words: int = 0  # of which the aligner placed
 
 
 @dataclass(frozen=True, slots=True)
@@ -517,9 +524,12 @@ class StreamingSpeechGuard:
         clock: Callable[[], float] = time.monotonic,
         trace: bool = False,
         snap_pauses: bool = True,
+        align: bool = True,
     ) -> None:
         self.pad = speech_pad(settings)
         self.snap_pauses = snap_pauses  # pull bleep edges in to a pause next to the PII (``PauseMap``)
+        # ... and towards forced-aligned word edges (``aligner.py``); None when the aligner cannot load
+        self._aligner = shared_aligner(store) if align else None
         self.trace: deque[WindowTrace] | None = deque(maxlen=5000) if trace else None
         self.delay_s, self.hop_s, self.guard_s = delay_s, hop_s, guard_s
         self._last_busy = 0.3  # seconds the last recognition took: how long the next will
@@ -827,9 +837,17 @@ class StreamingSpeechGuard:
         # a word heard again with other times must not count twice ("2019 2019" is no 8-digit number).
         after = max(before, self._committed[-1].end if self._committed else before)
         fresh = [w for w in words if (w.start + w.end) / 2 > after]
+        window_times: dict[int, tuple[float, float] | None] | None = None
         for heard in (said + words, committed + fresh):
-            found = [r for r in find_redactions(heard, self._finder, self.pad) if r.t_from + self.pad < final_until]
-            new.extend(pauses.tighten(r, self.pad) if self.snap_pauses else r for r in found)
+            args = (heard, self._finder, self.pad, pauses if self.snap_pauses else None)
+            found = find_redactions(*args, keep=lambda r: r.t_from + self.pad < final_until)
+            if found and self._aligner is not None:
+                # Aligned only when there is something to bleep: most windows find nothing.
+                if window_times is None:
+                    window_times = self._align(words, window_start, window_end if window_end is not None else now)
+                aligned = [window_times.get(id(w)) for w in heard]
+                found = find_redactions(*args, aligned=aligned, keep=lambda r: r.t_from + self.pad < final_until)
+            new.extend(found)
         self._advance(boundary - self.pad, new, words[:nfinal], window_start)
         # Digits of a held tail are remembered until the watermark passes them or a window hears digits there.
         disputed = [(a, b) for a, b in self._held_digits if not _digits_heard(words, a, b)]
@@ -853,6 +871,22 @@ class StreamingSpeechGuard:
                     (*(w.text.strip() for w in said), "||", *(w.text.strip() for w in committed)),
                 )
             )
+
+    def _align(self, words: Sequence[Word], start: float, end: float) -> dict[int, tuple[float, float] | None]:
+        """Forced-aligned times of this window's words over its own audio, by ``id`` of the word."""
+        if self._t0 is None or self._aligner is None:
+            return {}  # no audio kept: every edge keeps its pad
+        i0, i1 = max(0, int((start - self._t0) * RATE)), max(0, int((end - self._t0) * RATE))
+        started = time.perf_counter()
+        times = self._aligner.align(self._audio[i0:i1], words, t0=self._t0 + i0 / RATE)
+        took = time.perf_counter() - started  # part of this window's work: the next deadline estimate counts it
+        self.stats.busy_s += took
+        if self._busy_recent:
+            self._busy_recent[-1] += took
+        self.stats.aligned_windows += 1
+        self.stats.aligned_words += sum(t is not None for t in times)
+        self.stats.align_words += len(words)
+        return {id(w): t for w, t in zip(words, times, strict=True)}
 
     def _pause_map(self) -> PauseMap:
         """Frame energies of the audio kept (``_trim`` bounds it): the words a window rules on, those said just

