@@ -24,11 +24,10 @@ import time
 import numpy as np
 from _common import machine_line
 
+from privastream_desktop.audio.aligner import _BEAMS
 from privastream_desktop.audio.asr import VoiceActivity, to_mono_16k
 from privastream_desktop.audio.speech_guard import recognise_file, shared_recognizer
 from privastream_desktop.audio.speech_samples import SETS, synthesize
-
-_BEAMS = {"beam": 1e-100, "pbeam": 1e-100, "wbeam": 1e-80}  # the defaults find no path through espeak-ng audio
 
 
 def _script_words(text: str) -> list[str]:
