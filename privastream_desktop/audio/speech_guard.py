@@ -162,13 +162,28 @@ def find_redactions(
         if pauses is not None:
             r = pauses.tighten(r, pad)
         if aligned is not None:
-            first, last = aligned[a], aligned[b]
+            first = aligned[a] if _plain_neighbour(words, aligned, a - 1) else None
+            last = aligned[b] if _plain_neighbour(words, aligned, b + 1) else None
             t_from = aligned_edge(words[a].start, first[0] if first else None, r.t_from, start=True)
             t_to = aligned_edge(words[b].end, last[1] if last else None, r.t_to, start=False)
             if t_to - t_from >= 0.05:
                 r = dataclasses.replace(r, t_from=t_from, t_to=t_to)
         found.append(r)
     return found
+
+
+# Words that sound like a digit or join parts of an address: "the card number is for 1111" was "four".
+_SOUNDS_LIKE_PII = frozenset({"for", "to", "too", "won", "ate", "oh", "o", "at", "dot", "and", "dash", "plus"})
+
+
+def _plain_neighbour(words: Sequence[Word], aligned: Sequence[tuple[float, float] | None], i: int) -> bool:
+    """May a span's edge next to word ``i`` move in to its aligned edge? Only when the aligner placed that word
+    (the audio beside the span is accounted for) and it is no number, no digit sound-alike and no "at"/"dot":
+    a window that hears a number in pieces ("1111 for 1111") would otherwise open a gap the pads bridged, and
+    a misheard first digit ("for" for "four") would be left out."""
+    if not 0 <= i < len(words) or aligned[i] is None:
+        return False
+    return not _numberish(words[i].text) and _norm(words[i].text) not in _SOUNDS_LIKE_PII
 
 
 _SECRET_LABELS = frozenset({"password", "passcode", "passphrase", "pin", "pin."})

@@ -135,3 +135,24 @@ def test_a_live_window_that_finds_pii_aligns_its_edges(align):
             assert bleep.t_from < pii_from - 0.3  # the 0.25 s pad past Whisper's early start
     finally:
         guard.close()
+
+
+@pytest.mark.parametrize(
+    ("text", "start_moves", "end_moves"),
+    [
+        ("my number is 5 5 5 2 1 3 4 so text me", True, True),
+        ("the card number is for 1 1 1 1 1 1 1 so", False, True),  # "for" may be the first digit, "four"
+        ("it is 5 5 5 2 1 3 4 and 6", True, False),  # what follows "and" may be more of the number
+    ],
+)
+def test_an_edge_next_to_a_digit_sound_alike_keeps_its_pad(text, start_moves, end_moves):
+    from privastream_desktop.pii import PiiKind, PiiRecognizer
+    from privastream_desktop.pii.spoken import SpokenPiiFinder
+
+    words = [Word(f" {w}", 0.4 * i, 0.4 * i + 0.3, 0.9) for i, w in enumerate(text.split())]
+    aligned = [(w.start + 0.1, w.end - 0.1) for w in words]  # Whisper 0.1 s wide on both sides of every word
+    finder, pad = SpokenPiiFinder(PiiRecognizer(kinds=[PiiKind.DIGITS])), 0.25
+    (padded,) = find_redactions(words, finder, pad)
+    (tight,) = find_redactions(words, finder, pad, aligned=aligned)
+    assert (tight.t_from > padded.t_from) == start_moves
+    assert (tight.t_to < padded.t_to) == end_moves
