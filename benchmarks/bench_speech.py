@@ -259,7 +259,7 @@ def live_mode(
     )
     print(
         f"forced alignment: {stats.aligned_windows} windows with PII aligned, {stats.aligned_words}/"
-        f"{stats.align_words} of their words placed"
+        f"{stats.align_words} of their words placed, {stats.align_skipped} too close to their deadline"
     )
     if trace:
         print_trace(stream, t0, windows, late, redactions, delay)

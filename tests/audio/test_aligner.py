@@ -110,15 +110,16 @@ class _Unused:
 
 
 @pytest.mark.skipif(not piper_available(), reason="needs the Piper voice (pip install -e .[test])")
-@pytest.mark.parametrize("align", [True, False])
-def test_a_live_window_that_finds_pii_aligns_its_edges(align):
-    """The live guard aligns a window's words over the window's own audio when they hold PII."""
+@pytest.mark.parametrize(("align", "delay"), [(True, 30.0), (False, 30.0), (True, 1.0)])
+def test_a_live_window_that_finds_pii_aligns_its_edges(align, delay):
+    """The live guard aligns a window's words over the window's own audio when they hold PII, unless the
+    oldest audio it rules on is about to be played (here: 1 s delay, 10 s of audio not ruled on)."""
     from privastream_desktop.audio.speech_guard import StreamingSpeechGuard
 
     segments = SETS["main"]["phone"]
     sample = synthesize("phone", segments, voice="piper", gap_s=0.0)
     _, pii_from, pii_to = sample.pii[0]
-    guard = StreamingSpeechGuard(ProtectionSettings(), recognizer=_Unused(), align=align, delay_s=30.0)
+    guard = StreamingSpeechGuard(ProtectionSettings(), recognizer=_Unused(), align=align, delay_s=delay)
     try:
         guard._t0, guard._audio = 0.0, to_mono_16k(sample.audio, sample.rate)  # the audio the window heard
         guard._ruled = 0.0
@@ -127,11 +128,12 @@ def test_a_live_window_that_finds_pii_aligns_its_edges(align):
         guard._rule(words, end, True, end, [], 0.0, end)
         (bleep,) = [r for r in guard.redactions(0.0, end) if r.t_from < pii_to and r.t_to > pii_from]
         assert bleep.t_from <= pii_from and bleep.t_to >= pii_to
-        if align:
+        if align and delay > 10:
             assert guard.stats.aligned_windows == 1 and guard.stats.aligned_words == len(words)
             assert bleep.t_from > pii_from - 0.15  # about "is" of "my number is": the 0.08 s margin
         else:
             assert guard.stats.aligned_windows == 0
+            assert guard.stats.align_skipped == (1 if align else 0)
             assert bleep.t_from < pii_from - 0.3  # the 0.25 s pad past Whisper's early start
     finally:
         guard.close()
