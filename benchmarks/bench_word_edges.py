@@ -24,7 +24,7 @@ import time
 import numpy as np
 from _common import machine_line
 
-from privastream_desktop.audio.aligner import _BEAMS
+from privastream_desktop.audio.aligner import BEAMS
 from privastream_desktop.audio.asr import VoiceActivity, to_mono_16k
 from privastream_desktop.audio.speech_guard import recognise_file, shared_recognizer
 from privastream_desktop.audio.speech_samples import SETS, synthesize
@@ -65,7 +65,7 @@ def main() -> None:
     except ImportError:
         raise SystemExit("pocketsphinx is not installed: pip install pocketsphinx") from None
     print(machine_line())
-    decoder = Decoder(samprate=16000, loglevel="FATAL", **_BEAMS)
+    decoder = Decoder(samprate=16000, loglevel="FATAL", **BEAMS)
     recognizer, vad = shared_recognizer(), VoiceActivity()
     for voice in args.voices.split(","):
         whisper_err: list[float] = []

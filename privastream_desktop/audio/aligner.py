@@ -14,10 +14,13 @@ It only ever *narrows* the padding, and only when it can be trusted:
   utterance unaligned and every edge keeps its full pad;
 * an aligned edge that disagrees with Whisper's by more than ``_TRUST_S`` is ignored (the words were
   probably wrong), and an edge moves at most ``_INNER_S`` past Whisper's own word edge into what Whisper
-  called the PII (``speech_guard.find_redactions``), keeping ``_MARGIN_S`` for the aligner's error.
+  called the PII (``speech_guard.find_redactions``), keeping ``_MARGIN_S`` for the aligner's error;
+* an edge next to a number, a digit sound-alike ("for" may be "four"), "at"/"dot"/"and", or a word the
+  aligner did not place keeps its pad (``speech_guard._plain_neighbour``): the PII may go on there.
 
-Live, a window is aligned only when it found PII, over the window's own audio; a window cut inside a
-word often has no complete path and keeps the pad.
+Live, a window is aligned only when it found PII, over the window's own audio, and only with 0.3 s to
+spare before its oldest unruled audio is played; a window cut inside a word often has no complete path
+and keeps the pad.
 """
 
 from __future__ import annotations
@@ -46,7 +49,7 @@ _UTTERANCE_GAP_S = 0.6  # words further apart than this are aligned separately
 # pocketsphinx's default beams. On 3.5 s live windows of the test set, wider ones (1e-100) placed fewer words
 # (espeak 127 vs 183 of ~850, Piper 503 vs 544 of ~700) and took longer (p50 43 vs 33 ms); narrower (1e-30)
 # placed fewer for 2 ms less.
-_BEAMS: dict[str, float] = {}
+BEAMS: dict[str, float] = {}
 
 _NUMBERS_TEXT = """zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen
 sixteen seventeen eighteen nineteen _ _ twenty thirty forty fifty sixty seventy eighty ninety"""
@@ -138,7 +141,7 @@ class WordAligner:
         dictionary = Path(hmm).parent / "cmudict-en-us.dict"
         try:
             self._decoder: Decoder = Decoder(
-                hmm=str(hmm), dict=str(dictionary), lm=None, samprate=RATE, loglevel="FATAL", **_BEAMS
+                hmm=str(hmm), dict=str(dictionary), lm=None, samprate=RATE, loglevel="FATAL", **BEAMS
             )
         except (RuntimeError, ValueError, OSError) as exc:
             raise ModelError(f"cannot load the alignment model in {hmm}: {exc}; reinstall PrivaStream") from None
