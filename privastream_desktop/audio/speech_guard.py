@@ -35,7 +35,8 @@ Live (``StreamingSpeechGuard``), one worker thread:
   speech after the last word: nothing from there is final, and at the deadline it is
   bleeped as "[UNCHECKED]". So do words heard, without a digit, where the previous
   window heard digits of a tail it held (``_disputed``);
-* a found span's padded edges are pulled in to a pause right beside it (``pauses.py``);
+* a found span's padded edges are pulled in to a pause right beside it (``pauses.py``), and
+  towards the forced-aligned edges of its words when the window has time to spare (``aligner.py``);
 * redactions only ever accumulate: a later window can add a bleep, never take one away.
 
 Nothing is written to disk; the transcript is a bounded list in memory.
