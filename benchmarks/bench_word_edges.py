@@ -1,6 +1,5 @@
 """Where PII starts and ends in speech: Whisper tiny.en's word times against forced alignment.
 
-    pip install pocketsphinx   # not a dependency of the app: this only measures whether it would help
     python benchmarks/bench_word_edges.py [--gap 0] [--voices espeak,piper] [--set main,heldout]
 
 Every bleep is padded by ``speech_pad_s`` (0.25 s) for Whisper's timestamp error, and
@@ -8,7 +7,7 @@ with no pause beside the PII (``--gap 0``: connected speech) that padding is mos
 the benign speech a bleep costs. This prints, for the first and last word of every
 PII interval of the spoken test set (``speech_samples.py``), how far from the true
 edge (i) tiny.en puts it (whole-file recognition, as ``privastream audio`` does) and
-(ii) pocketsphinx's forced aligner puts it when given the script's own words, and
+(ii) the app's forced aligner (``audio/aligner.py``, pocketsphinx) puts it when given the script's own words, and
 how often the aligner gives up (no path through the text, or one that stops short).
 
 The aligner here gets the true text, so (ii) is a best case: in the app it would get
@@ -24,26 +23,14 @@ import time
 import numpy as np
 from _common import machine_line
 
-from privastream_desktop.audio.aligner import BEAMS
-from privastream_desktop.audio.asr import VoiceActivity, to_mono_16k
+from privastream_desktop.audio.aligner import shared_aligner, spoken_tokens
+from privastream_desktop.audio.asr import VoiceActivity, Word, to_mono_16k
 from privastream_desktop.audio.speech_guard import recognise_file, shared_recognizer
 from privastream_desktop.audio.speech_samples import SETS, synthesize
 
 
 def _script_words(text: str) -> list[str]:
     return re.sub(r"[^a-z' ]", " ", text.lower()).split()
-
-
-def _aligned(decoder, audio16k: np.ndarray, words: list[str]) -> list[tuple[float, float]] | None:
-    """(start, end) per script word, or None when the aligner found no complete path."""
-    decoder.set_align_text(" ".join(words))
-    decoder.start_utt()
-    decoder.process_raw((np.clip(audio16k, -1, 1) * 32767).astype(np.int16).tobytes(), full_utt=True)
-    decoder.end_utt()
-    seg = [s for s in (decoder.seg() or []) if not s.word.startswith(("<", "["))]
-    if len(seg) != len(words):
-        return None
-    return [(s.start_frame / 100, (s.end_frame + 1) / 100) for s in seg]
 
 
 def _summary(label: str, errors: list[float]) -> str:
@@ -60,12 +47,10 @@ def main() -> None:
     parser.add_argument("--voices", default="espeak,piper")
     parser.add_argument("--set", default="main,heldout")
     args = parser.parse_args()
-    try:
-        from pocketsphinx import Decoder
-    except ImportError:
-        raise SystemExit("pocketsphinx is not installed: pip install pocketsphinx") from None
     print(machine_line())
-    decoder = Decoder(samprate=16000, loglevel="FATAL", **BEAMS)
+    aligner = shared_aligner()
+    if aligner is None:
+        raise SystemExit("the aligner cannot load: reinstall PrivaStream (pip install -e .)")
     recognizer, vad = shared_recognizer(), VoiceActivity()
     for voice in args.voices.split(","):
         whisper_err: list[float] = []
@@ -89,15 +74,16 @@ def main() -> None:
                     if heard:
                         whisper_err.append(min(heard, key=lambda w: abs(w.start - a)).start - a)
                         whisper_err.append(min(heard, key=lambda w: abs(w.end - b)).end - b)
-                missing = [w for w in words if decoder.lookup_word(w) is None]
+                missing = aligner.unknown([t for w in words for t in spoken_tokens(w) or [w]])
                 if missing:
                     oov.append(f"{name} ({', '.join(missing)})")
                     continue
                 started = time.perf_counter()
-                times = _aligned(decoder, audio, words)
+                said = [Word(" " + w, 0.0, 0.0, 1.0) for w in words]  # times unused: one utterance
+                times = aligner.align_utterance(audio, 0.0, said)
                 busy += time.perf_counter() - started
                 audio_s += len(audio) / 16000
-                if times is None:
+                if times[0] is None:
                     failed.append(name)
                     continue
                 aligned += 1

@@ -49,7 +49,7 @@ _UTTERANCE_GAP_S = 0.6  # words further apart than this are aligned separately
 # pocketsphinx's default beams. On 3.5 s live windows of the test set, wider ones (1e-100) placed fewer words
 # (espeak 127 vs 183 of ~850, Piper 503 vs 544 of ~700) and took longer (p50 43 vs 33 ms); narrower (1e-30)
 # placed fewer for 2 ms less.
-BEAMS: dict[str, float] = {}
+_BEAMS: dict[str, float] = {}
 
 _NUMBERS_TEXT = """zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen
 sixteen seventeen eighteen nineteen _ _ twenty thirty forty fifty sixty seventy eighty ninety"""
@@ -141,7 +141,7 @@ class WordAligner:
         dictionary = Path(hmm).parent / "cmudict-en-us.dict"
         try:
             self._decoder: Decoder = Decoder(
-                hmm=str(hmm), dict=str(dictionary), lm=None, samprate=RATE, loglevel="FATAL", **BEAMS
+                hmm=str(hmm), dict=str(dictionary), lm=None, samprate=RATE, loglevel="FATAL", **_BEAMS
             )
         except (RuntimeError, ValueError, OSError) as exc:
             raise ModelError(f"cannot load the alignment model in {hmm}: {exc}; reinstall PrivaStream") from None
@@ -160,12 +160,18 @@ class WordAligner:
                 a = max(words[start].start - _CONTEXT_S, (lo + words[start].start) / 2, t0)
                 b = min(words[k - 1].end + _CONTEXT_S, (hi + words[k - 1].end) / 2)
                 piece = audio16k[max(0, int((a - t0) * RATE)) : max(0, int((b - t0) * RATE))]
-                times = self._utterance(piece, a, words[start:k])
+                times = self.align_utterance(piece, a, words[start:k])
                 out[start:k] = times
                 start = k
         return out
 
-    def _utterance(self, audio: np.ndarray, t0: float, words: Sequence[Word]) -> list[tuple[float, float] | None]:
+    def unknown(self, tokens: Sequence[str]) -> list[str]:
+        """The dictionary words (``spoken_tokens``) the aligner has no pronunciation for."""
+        return [t for t in tokens if self._decoder.lookup_word(t) is None]
+
+    def align_utterance(self, audio: np.ndarray, t0: float, words: Sequence[Word]) -> list[tuple[float, float] | None]:
+        """(start, end) of every word of one utterance said in ``audio`` (first sample at ``t0``), all of them
+        None when a word has no spoken form or pronunciation, or the aligner finds no complete path."""
         tokens: list[str] = []
         owners: list[int] = []
         for i, w in enumerate(words):
@@ -175,7 +181,7 @@ class WordAligner:
             tokens += said
             owners += [i] * len(said)
         decoder = self._decoder
-        if not tokens or len(audio) < RATE // 10 or any(decoder.lookup_word(t) is None for t in tokens):
+        if not tokens or len(audio) < RATE // 10 or self.unknown(tokens):
             return [None] * len(words)
         pcm = (np.clip(audio, -1.0, 1.0) * 32767).astype(np.int16).tobytes()
         with self._lock:
@@ -203,8 +209,12 @@ _shared_lock = threading.Lock()
 
 def shared_aligner(store: ModelStore | None = None) -> WordAligner | None:
     """The one aligner (loading takes ~0.1 s), or None when it cannot load: bleeps then keep their padding."""
-    key = str(store.root) if store is not None else ""
     with _shared_lock:
+        try:
+            store = store or ModelStore()
+        except ModelError:
+            return None
+        key = str(store.root)  # as ``shared_recognizer``: the default store and an explicit one share
         if key not in _shared:
             try:
                 _shared[key] = WordAligner(store)

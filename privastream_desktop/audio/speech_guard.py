@@ -138,13 +138,15 @@ def find_redactions(
     pad: float,
     pauses: PauseMap | None = None,
     aligned: Sequence[tuple[float, float] | None] | None = None,
-    keep: Callable[[SpeechRedaction], bool] | None = None,
 ) -> list[SpeechRedaction]:
-    """Padded intervals for every PII span the finder reports in ``words``, plus e-mail addresses
-    Whisper garbled beyond recognition (see ``garbled_emails``). With ``pauses``, an edge next to a
-    pause in the speech is pulled in to it (``PauseMap.tighten``); with ``aligned`` (a forced-aligned
-    start/end per word, ``WordAligner.align``), towards the aligned word edge (``aligned_edge``).
-    ``keep`` sees each span's padded interval before any edge moves (live: does it start in final words?)."""
+    """Padded intervals for every PII span the finder reports in ``words`` (``pii_spans``), edges placed by
+    ``place_redactions``."""
+    return place_redactions(words, pii_spans(words, finder), pad, pauses, aligned)
+
+
+def pii_spans(words: Sequence[Word], finder: Finder) -> list[tuple[PiiKind, int, int]]:
+    """(kind, first word, last word) of every PII span the finder reports in ``words``, plus e-mail addresses
+    Whisper garbled beyond recognition (see ``garbled_emails``)."""
     if not words:
         return []
     texts = [w.text.strip() for w in words]
@@ -154,12 +156,22 @@ def find_redactions(
         if texts[i].lower() in ("is.", "is:", "is,") and _norm(texts[i - 1]) in _SECRET_LABELS:
             texts[i] = "is"
     spans = [(hit.kind, hit.first_word, hit.last_word) for hit in finder.find(texts)]
-    spans += [(_email_kind(), a, b) for a, b in garbled_emails(texts)]
+    return spans + [(_email_kind(), a, b) for a, b in garbled_emails(texts)]
+
+
+def place_redactions(
+    words: Sequence[Word],
+    spans: Sequence[tuple[PiiKind, int, int]],
+    pad: float,
+    pauses: PauseMap | None = None,
+    aligned: Sequence[tuple[float, float] | None] | None = None,
+) -> list[SpeechRedaction]:
+    """One interval per span: Whisper's word times padded by ``pad``. With ``pauses``, an edge next to a pause
+    in the speech is pulled in to it (``PauseMap.tighten``); with ``aligned`` (a forced-aligned start/end per
+    word, ``WordAligner.align``), towards the aligned word edge (``aligned_edge``)."""
     found = []
     for kind, a, b in spans:
         r = SpeechRedaction(kind, words[a].start - pad, words[b].end + pad, label_for(kind))
-        if keep is not None and not keep(r):
-            continue
         if pauses is not None:
             r = pauses.tighten(r, pad)
         if aligned is not None:
@@ -859,16 +871,16 @@ class StreamingSpeechGuard:
         fresh = [w for w in words if (w.start + w.end) / 2 > after]
         window_times: dict[int, tuple[float, float] | None] | None = None
         for heard in (said + words, committed + fresh):
-            args = (heard, self._finder, self.pad, pauses if self.snap_pauses else None)
-            found = find_redactions(*args, keep=lambda r: r.t_from + self.pad < final_until)
-            if found and self._aligner is not None:
+            # A span is ruled on when it starts in final words (its unmoved edge, before pauses or alignment).
+            spans = [(kind, a, b) for kind, a, b in pii_spans(heard, self._finder) if heard[a].start < final_until]
+            aligned = None
+            if spans and self._aligner is not None:
                 # Aligned only when there is something to bleep (most windows find nothing) and time to spare.
                 if window_times is None:
                     end = window_end if window_end is not None else now
                     window_times = self._align(words, window_start, end) if self._time_to_align(now) else {}
                 aligned = [window_times.get(id(w)) for w in heard]
-                found = find_redactions(*args, aligned=aligned, keep=lambda r: r.t_from + self.pad < final_until)
-            new.extend(found)
+            new.extend(place_redactions(heard, spans, self.pad, pauses if self.snap_pauses else None, aligned))
         self._advance(boundary - self.pad, new, words[:nfinal], window_start)
         # Digits of a held tail are remembered until the watermark passes them or a window hears digits there.
         disputed = [(a, b) for a, b in self._held_digits if not _digits_heard(words, a, b)]
