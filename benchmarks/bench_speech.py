@@ -189,6 +189,24 @@ def live_mode(
     done = threading.Event()
 
     found: set[SpeechRedaction] = set()  # the guard keeps a minute of verdicts; collect them as they come
+    # What a listener hears: the player judges each block when it is due (its start + the delay) with the
+    # redactions that exist then (``LiveAudioPipeline._judge``): a bleep made after its audio was played hides
+    # nothing, and a block the watermark has not passed is muted.
+    fed: list[tuple[float, int]] = []  # (block start on the clock, first sample in the stream), in order
+    heard = np.zeros(len(stream.audio), bool)  # samples replaced in what was played
+    judged = [0, 0]  # blocks judged, of them muted
+
+    def judge(ruled: float, now: float) -> None:
+        while judged[0] < len(fed) and fed[judged[0]][0] + delay <= now:
+            bt, i = fed[judged[0]]
+            j = min(i + BLOCK, len(heard))
+            if ruled < bt + BLOCK / LIVE_RATE:
+                heard[i:j] = True
+                judged[1] += 1
+            for r in guard.redactions(bt, bt + BLOCK / LIVE_RATE):
+                a, b = int((r.t_from - t0) * LIVE_RATE), int((r.t_to - t0) * LIVE_RATE)
+                heard[max(i, a) : min(j, b)] = True
+            judged[0] += 1
 
     def watch() -> None:
         while not done.is_set():
@@ -196,6 +214,7 @@ def live_mode(
             ruled = guard.ruled_until()
             now = time.monotonic()
             with lock:
+                judge(ruled, now)
                 while pending and pending[0] <= ruled:
                     end = pending.pop(0)
                     latencies.append(now - end)
@@ -213,6 +232,7 @@ def live_mode(
         guard.feed(AudioBlock(t0 + i / LIVE_RATE, chunk, LIVE_RATE))
         with lock:
             pending.append(end)
+            fed.append((t0 + i / LIVE_RATE, i))
         block_ends.append(end)
     # The microphone keeps going after the test set: a little more silence lets the last words be ruled on.
     tail = np.zeros(int(1.5 * LIVE_RATE), np.float32)
@@ -222,7 +242,7 @@ def live_mode(
             time.sleep(min(wait, 0.005))
         guard.feed(AudioBlock(t0 + (len(stream.audio) + i) / LIVE_RATE, tail[i : i + BLOCK, None], LIVE_RATE))
     deadline = time.monotonic() + 10
-    while pending and time.monotonic() < deadline:
+    while (pending or judged[0] < len(fed)) and time.monotonic() < deadline:
         time.sleep(0.05)
     done.set()
     watcher.join()
@@ -243,11 +263,18 @@ def live_mode(
     print(f"deadline misses at delay {delay} s: {misses} blocks ({misses / (len(lat) + unruled):.2%})")
     need = np.ceil((lat.max() + block_s) * 10) / 10
     print(f"delay needed for no miss in this run: {need:.1f} s")
-    cover, total, altered, far_total, far_altered = score(stream, replaced(stream, redactions, t0))
+    if judged[0] < len(fed):
+        heard[fed[judged[0]][1] :] = True  # never judged: the player would have had nothing to vouch for them
+    cover, total, altered, far_total, far_altered = score(stream, heard)
     hit = sum(c >= 0.9 for _, c in cover)
     print(
         f"PII redacted: {hit}/{len(cover)} ({hit / len(cover):.1%}); benign altered {altered / total:.1%} "
-        f"({far_altered / far_total:.1%} away from PII)"
+        f"({far_altered / far_total:.1%} away from PII) -- as played: bleeps made before their audio was due"
+    )
+    late_cover, _, late_altered, _, _ = score(stream, replaced(stream, redactions, t0) & ~heard)
+    print(
+        f"        made too late to be heard: {late_altered / total:.1%} of benign speech, "
+        f"{sum(c for _, c in late_cover) / max(1, len(late_cover)):.1%} of PII; {judged[1]} blocks muted (behind)"
     )
     names = [s.name for s in samples for _ in s.pii]
     missed = [f"{name} ({kind}, {c:.0%} covered)" for name, (kind, c) in zip(names, cover, strict=True) if c < 0.9]
@@ -262,7 +289,7 @@ def live_mode(
         f"{stats.align_words} of their words placed, {stats.align_skipped} too close to their deadline"
     )
     if trace:
-        print_trace(stream, t0, windows, late, redactions, delay)
+        print_trace(stream, t0, windows, late, redactions, delay, heard)
 
 
 def _words_in(w: WindowTrace, a: float, b: float) -> str:
@@ -276,6 +303,7 @@ def print_trace(
     late: list[tuple[float, float]],
     redactions: list[SpeechRedaction],
     delay: float,
+    heard: np.ndarray,
 ) -> None:
     """Per window: why the watermark is where it is; then who held the slowest blocks and who bleeped benign speech.
 
@@ -313,16 +341,17 @@ def print_trace(
     for x, y in near:
         away &= ~((grid >= x) & (grid < y))
     by_kind = {"found": np.zeros(len(grid), bool), "provisional": np.zeros(len(grid), bool)}
+    played = heard[np.minimum((grid * stream.rate).astype(int), len(heard) - 1)]
     for w in windows:
         kind = "provisional" if ("provisional" in w.reason or "bleeped" in w.reason) else "found"
-        for n in w.redactions:
-            by_kind[kind] |= (grid >= n.t_from - t0) & (grid < n.t_to - t0)
+        for n in w.redactions:  # only where the bleep existed before its audio was due
+            by_kind[kind] |= (grid >= n.t_from - t0) & (grid < n.t_to - t0) & (grid >= w.at - t0 - delay) & played
     print(
         "-- benign speech away from PII under redactions made by: "
         + ", ".join(f"{k} windows {(m & away).sum() / 100:.1f} s" for k, m in by_kind.items())
         + f" (of {away.sum() / 100:.0f} s) --"
     )
-    print_causes(stream, t0, windows, redactions)
+    print_causes(stream, t0, windows, heard, delay)
     print("-- redactions on benign speech (beyond 0.35 s of PII) --")
     for r in redactions:
         a, b = r.t_from - t0, r.t_to - t0
@@ -332,6 +361,7 @@ def print_trace(
             mask |= (steps >= x) & (steps < y)
         for x, y in near:
             mask &= ~((steps >= x) & (steps < y))
+        mask &= heard[np.clip((steps * stream.rate).astype(int), 0, len(heard) - 1)]  # as played
         if mask.sum() < 10:
             continue
         src = next(
@@ -345,9 +375,7 @@ def print_trace(
             print(f"  {'':15s} finder read: {' '.join(src.context)} | {_words_in(src, src.start, src.end)}")
 
 
-def print_causes(
-    stream: SpokenSample, t0: float, windows: list[WindowTrace], redactions: list[SpeechRedaction]
-) -> None:
+def print_causes(stream: SpokenSample, t0: float, windows: list[WindowTrace], heard: np.ndarray, delay: float) -> None:
     """Benign speech altered, in seconds and as a share of all benign speech, by cause.
 
     Every altered 10 ms step of benign speech is charged to one cause, the first that applies: within 0.35 s of
@@ -362,24 +390,22 @@ def print_causes(
     near = np.zeros(len(grid), bool)
     for _, a, b in stream.pii:
         near |= (grid >= a - MARGIN_S) & (grid < b + MARGIN_S)
-    altered = np.zeros(len(grid), bool)
-    for r in redactions:
-        altered |= (grid >= r.t_from - t0) & (grid < r.t_to - t0)
+    altered = heard[np.minimum((grid * stream.rate).astype(int), len(heard) - 1)]  # as played
     left = altered & benign & ~near
     causes: dict[str, np.ndarray] = {"next to PII (<= 0.35 s)": altered & benign & near}
-    ranked: list[tuple[int, str, SpeechRedaction]] = []
+    ranked: list[tuple[int, str, SpeechRedaction, float]] = []
     for w in windows:
         for n in w.redactions:
             if n.label == "[UNCHECKED]":
-                ranked.append((3, "unheard speech at the deadline", n))
+                ranked.append((3, "unheard speech at the deadline", n, w.at))
             elif "provisional" in w.reason:
-                ranked.append((1, "risky tail held to the deadline", n))
+                ranked.append((1, "risky tail held to the deadline", n, w.at))
             elif "bleeped" in w.reason:
-                ranked.append((2, "non-final words at the deadline", n))
+                ranked.append((2, "non-final words at the deadline", n, w.at))
             else:
-                ranked.append((0, f"found {n.label}", n))
-    for _, cause, n in sorted(ranked, key=lambda x: x[0]):
-        hit = left & (grid >= n.t_from - t0) & (grid < n.t_to - t0)
+                ranked.append((0, f"found {n.label}", n, w.at))
+    for _, cause, n, at in sorted(ranked, key=lambda x: x[0]):
+        hit = left & (grid >= n.t_from - t0) & (grid < n.t_to - t0) & (grid >= at - t0 - delay)
         if hit.any():
             causes[cause] = causes.get(cause, np.zeros(len(grid), bool)) | hit
             left &= ~hit
