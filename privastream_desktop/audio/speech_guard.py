@@ -207,6 +207,8 @@ _EMAIL_STOP = frozenset(
      "or", "it's", "its", "on", "via", "the", "your", "our", "his", "her", "their"}
 )  # fmt: skip
 
+_HEARD_FOR_AT = frozenset({"and"})
+
 
 def _email_kind() -> PiiKind:
     from privastream_desktop.pii.recognizers import PiiKind
@@ -221,21 +223,27 @@ def garbled_emails(texts: Sequence[str]) -> list[tuple[int, int]]:
     "jang .doagmail .com", which no e-mail pattern accepts. A mail host ("gmail",
     "outlook", ...) or a spoken/written top-level domain after "dot" is a strong cue:
     the words from just after the last stop word ("to", "is", "email", ...) up to
-    the domain are hidden. Speech only: on-screen text is read exactly.
+    the domain are hidden. "and" right before the host is no stop: it is how tiny.en
+    hears "at" ("gamer one two three at outlook" → "gameer 1, 2, 3 and outlook").
+    Speech only: on-screen text is read exactly.
     """
     norm = [_CLEAN.sub("", t.lower()) for t in texts]
     out: list[tuple[int, int]] = []
     for k, w in enumerate(norm):
         host = any(h in w for h in _MAIL_HOSTS)
-        tld = w.lstrip(".") in _TLDS and (w.startswith(".") or (k > 0 and norm[k - 1] in ("dot", ".")))
+        tld = w.strip(".") in _TLDS and (w.startswith(".") or (k > 0 and norm[k - 1] in ("dot", ".")))
         if not (host or tld):
             continue
         end = k
-        while end + 1 < len(norm) and (norm[end + 1] in ("dot", ".") or norm[end + 1].lstrip(".") in _TLDS):
+        while end + 1 < len(norm) and (norm[end + 1] in ("dot", ".") or norm[end + 1].strip(".") in _TLDS):
             end += 1
-        start = k
-        while start > 0 and k - start < 5 and norm[start - 1].strip(".,") not in _EMAIL_STOP:
+        start, taken = k, 0
+        while start > 0 and taken < 5:
+            prev = norm[start - 1].strip(".,")
+            if prev in _EMAIL_STOP and not (start == k and host and prev in _HEARD_FOR_AT):
+                break
             start -= 1
+            taken += prev not in _HEARD_FOR_AT
         if out and start <= out[-1][1]:
             out[-1] = (out[-1][0], max(out[-1][1], end))
         else:

@@ -438,3 +438,20 @@ def test_speech_with_no_word_heard_before_the_next_word_is_hidden(dropped):
             assert found == [], found
     finally:
         guard.close()
+
+
+@pytest.mark.parametrize(
+    ("heard", "hidden"),
+    [
+        # tiny.en on "jane dot doe at gmail dot com": no e-mail pattern matches, the host gives it away.
+        ("send an email to jang .do at gmail .com and I will", "jang .do at gmail .com"),
+        ("send an email to jang .doagmail .com and I will", "jang .doagmail .com"),
+        # "at" heard as "and" (espeak, live): the local part before it is hidden too, not only the host.
+        ("My old address was gameer 1, 2, 3 and outlook .com. I do not", "gameer 1, 2, 3 and outlook .com."),
+    ],
+)
+def test_an_email_whisper_garbled_is_hidden_from_its_local_part_to_its_domain(heard, hidden):
+    from privastream_desktop.audio.speech_guard import garbled_emails
+
+    texts = heard.split()
+    assert [" ".join(texts[a : b + 1]) for a, b in garbled_emails(texts)] == [hidden]
