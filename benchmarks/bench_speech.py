@@ -19,7 +19,10 @@ redactions touched benign speech.
 
 Definitions:
 
-* a PII interval is *redacted* when at least 90 % of its samples are replaced;
+* a PII interval is *redacted* when at least 90 % of its samples are replaced; live, a sample counts
+  only if the bleep over it existed when its block was due to be played (capture + delay), as
+  ``LiveAudioPipeline`` plays it: a bleep a later window adds over audio already played hides nothing
+  (the run also prints how much that was);
 * *non-PII speech altered*: the share of benign speech samples replaced, counted
   (a) everywhere and (b) outside 0.35 s next to a PII interval, where the padding
   for Whisper's timestamp error is meant to land (a bleep there is by design);

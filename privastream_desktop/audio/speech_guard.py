@@ -17,7 +17,10 @@ Live (``StreamingSpeechGuard``), one worker thread:
   whose final words have been checked. It stops ``pad`` before the first word
   that is not final, and before a tail of words that could still *become* PII
   (a run of digits, "dot"/"at" of an e-mail, the start of a sensitive term):
-  "five five five" is harmless until "one two three four" follows. If holding
+  "five five five" is harmless until "one two three four" follows. A word that
+  sounds like a digit right after one ("six fine" for "six five", "3 and" for
+  "3 at") extends the tail, and a tail of digits reaches back over up to three
+  misheard words to the digits before them ("1 I do not 1 6 8"). If holding
   such a tail until the next window would miss the privacy delay's deadline, it
   is redacted provisionally instead: the deadline is met by hiding more, not less;
 * likewise for words that are not final yet when the deadline comes (a long number
@@ -357,6 +360,18 @@ def _norm(word: str) -> str:
     return _CLEAN.sub("", word.lower()).strip(".")
 
 
+# Words tiny.en writes for a digit or the "at"/"dot" of an address it did not catch.
+_SOUNDS_LIKE_DIGIT = frozenset(
+    {"for", "fore", "to", "too", "won", "when", "ate", "fine", "fife", "tree", "free", "sex", "sick", "nein", "oh",
+     "o", "owe", "and", "at", "dot", "not"}
+)  # fmt: skip
+_STRAY_WORDS = 3  # misheard words a digit-by-digit number may hold (``spoken._STRAY_MAX``)
+
+
+def _ends_sentence(word: Word) -> bool:
+    return word.text.strip().endswith((".", "!", "?"))
+
+
 def _numberish(word: str) -> bool:
     w = _norm(word)
     return any(c.isdigit() for c in w) or w in _NUMBER_WORDS
@@ -453,6 +468,17 @@ def _within_speech(words: list[Word], spans: Sequence[tuple[float, float]], vad_
 def _address_start(word: str) -> bool:
     w = word.strip()
     return w[:1].isupper() or _norm(w) in {"north", "south", "east", "west", "old", "new"}
+
+
+_STREET_WORDS = frozenset(
+    {"street", "st", "road", "rd", "avenue", "ave", "lane", "ln", "drive", "dr", "court", "ct", "boulevard",
+     "blvd", "way", "place", "terrace", "crescent", "close", "square", "highway", "parkway"}
+)  # fmt: skip
+
+
+def _street_word(word: str) -> bool:
+    w = _norm(word)
+    return w in _STREET_WORDS or (w.endswith("s") and w[:-1] in _STREET_WORDS)
 
 
 def _connector(word: str) -> bool:
@@ -1021,6 +1047,10 @@ class StreamingSpeechGuard:
                 hit.update((i - 1, i, i + 1))
             elif i > 0 and _numberish(seq[i - 1].text) and _address_start(w.text):
                 hit.add(i)
+            elif i > 0 and _numberish(seq[i - 1].text) and _norm(w.text) in _SOUNDS_LIKE_DIGIT | {"a", ""}:
+                hit.add(i)  # "206 555 ~a ~1 ~4": "a" was "oh"
+            elif 0 < i < len(seq) - 1 and _numberish(seq[i - 1].text) and _numberish(seq[i + 1].text):
+                hit.add(i)  # a word between digits not heard twice yet is most likely one of them
         for spoken in self._finder.find([w.text.strip() for w in seq]):
             hit.update(range(spoken.first_word, spoken.last_word + 1))
         normed = [_norm(w.text) for w in seq]
@@ -1044,14 +1074,24 @@ class StreamingSpeechGuard:
         for i, w in enumerate(seq):
             if _numberish(w.text):
                 risky[i] = True
+            elif _norm(w.text) == "and" and i > 0 and _numberish(seq[i - 1].text):
+                # "and" after a number is how tiny.en hears "at" ("gamer 1 2 3 and outlook"): like "at", it
+                # holds the word after it while that is not final (a mail host would make it an address).
+                risky[i] = True
+                if n <= i + 1 < len(seq):
+                    risky[i + 1] = True
             elif _connector(w.text) and not (_norm(w.text) == "at" and _not_email_at(seq, i)):
                 for j in (i - 1, i, i + 1):  # "jane" in "jane dot doe", "gmail" in "at gmail"
                     if 0 <= j < len(seq):
                         risky[j] = True
         # A house number and a name can still become an address ("123 Maple Street"): Whisper
-        # capitalises names, so "12,000 damage" or "2019 this" are not held for it.
+        # capitalises names, so "12,000 damage" or "2019 this" are not held for it; a street type in the
+        # next words holds it too, whatever the case ("88 birch ~roads"). Counted from the last final word:
+        # what is not final yet is only a guess.
         for i in range(len(seq) - 1):
-            if _numberish(seq[i].text) and i >= len(seq) - 3 and _address_start(seq[i + 1].text):
+            if not _numberish(seq[i].text) or i < n - 3 or _ends_sentence(seq[i]):
+                continue
+            if _address_start(seq[i + 1].text) or any(_street_word(w.text) for w in seq[i + 1 : i + 4]):
                 for j in range(i, len(seq)):
                     risky[j] = True
         # The beginning of a multi-word sensitive term.
@@ -1061,11 +1101,31 @@ class StreamingSpeechGuard:
                 if k <= len(seq) and tuple(normed[len(seq) - k :]) == term[:k]:
                     for i in range(len(seq) - k, len(seq)):
                         risky[i] = True
-        if not risky[-1]:  # the tail must reach the newest word heard
+        # A word that sounds like a digit, right after a risky one, may be one: "two o' six, fine ~fine" was
+        # "two oh six five five". ("450 ~dollars" is not held.) So may a bare "-" ("818 ~-5 ~-"): a word
+        # Whisper has not written yet.
+        for i in range(1, len(seq)):
+            said = _norm(seq[i].text)
+            risky[i] = risky[i] or (risky[i - 1] and (said in _SOUNDS_LIKE_DIGIT or not said))
+        # The tail must reach the last final word and the first word after it: "555 ~so ~text" is not held,
+        # "1 ,2 ~,3 ~maples" is (the second word not final is as much a guess as the first).
+        end = min(n, len(seq) - 1)
+        if not risky[end]:
             return None
-        i = len(seq) - 1
+        i = end
         while i > 0 and risky[i - 1]:
             i -= 1
+        # A number said digit by digit survives a few misheard words ("1 I do not 1 6 8" was "192.168"): the
+        # tail reaches back over up to 3 of them to the digits before, as the finder's broken runs do.
+        while _numberish(seq[i].text):
+            k = i - 1
+            while k >= 0 and i - k <= _STRAY_WORDS and not _numberish(seq[k].text) and not _ends_sentence(seq[k]):
+                k -= 1
+            if k < 0 or k == i - 1 or not _numberish(seq[k].text):
+                break
+            i = k
+            while i > 0 and _numberish(seq[i - 1].text):
+                i -= 1
         return i if i < n else None
 
     def _advance(

@@ -13,6 +13,8 @@ Speech-only rules on top of the recognizer:
   "1,000,000", decimals, times ("10:30") and years ("twenty nineteen" is 4 digits) stay readable.
 - SECRET: "my password is X", "the pin is X", "passcode: X", "security code is X": the words after the label,
   up to the end of the sentence or 4 words.
+- Labelled numbers: "the card number is X", "my number is X", "my social is X": the words after the label, up
+  to the end of the sentence or 6 words, whatever Whisper heard ("for when when what" was "four one one one").
 - The user's sensitive terms, OCR/ASR-tolerant, come from the recognizer's TERM kind.
 - Whisper's own damage to spoken digits and street names (tiny.en on robotic voices): a digit string said one
   digit at a time and broken by a few stray words ("1, i do not 1, 6, 8, 0, not 4, 2" for "one nine two dot one
@@ -451,6 +453,67 @@ def _spoken_secrets(ws: list[_Word]) -> list[tuple[int, int]]:
 
 
 # ---------------------------------------------------------------------------------------------------------------
+# "the card number is X"
+
+# Label words before "number" and the kind of number they announce; "my/his/... number" is a phone number.
+_NUMBER_LABELS = {
+    "card": PiiKind.CARD, "credit": PiiKind.CARD, "debit": PiiKind.CARD,
+    "phone": PiiKind.PHONE, "cell": PiiKind.PHONE, "mobile": PiiKind.PHONE, "telephone": PiiKind.PHONE,
+    "cellphone": PiiKind.PHONE, "contact": PiiKind.PHONE, "whatsapp": PiiKind.PHONE, "my": PiiKind.PHONE,
+    "his": PiiKind.PHONE, "her": PiiKind.PHONE, "their": PiiKind.PHONE, "our": PiiKind.PHONE,
+    "security": PiiKind.NATIONAL_ID, "social": PiiKind.NATIONAL_ID, "ssn": PiiKind.NATIONAL_ID,
+    "passport": PiiKind.NATIONAL_ID, "license": PiiKind.NATIONAL_ID, "licence": PiiKind.NATIONAL_ID,
+    "tax": PiiKind.NATIONAL_ID, "account": PiiKind.DIGITS, "routing": PiiKind.DIGITS,
+}  # fmt: skip
+_LABELLED_MAX_WORDS = 6
+# "my number is private / on the screen / not for you": talk about the number. No digit sound-alikes here
+# ("for", "to", "too", "won", "ate"): tiny.en hears "four one one one" as "for when when what".
+_NOT_NUMBER_START = frozenset(
+    {"not", "private", "secret", "hidden", "unlisted", "different", "same", "new", "changed", "wrong", "right",
+     "correct", "invalid", "expired", "blocked", "the", "a", "an", "in", "on", "at", "under", "below", "above",
+     "there", "here", "what", "that", "this", "it", "still", "also", "only", "just", "really", "very", "so",
+     "gonna", "going", "easy", "hard", "long", "short", "saved", "written", "somewhere", "off", "dead", "broken"}
+)  # fmt: skip
+
+
+def _labelled_numbers(ws: list[_Word]) -> list[tuple[int, int, PiiKind]]:
+    """Word ranges said right after "card number is", "my number is", "social security number is", "my ssn is".
+
+    A label says a number follows, whatever Whisper made of it: tiny.en heard a card said in a natural
+    voice as "the card number is for when when what" and the rules for digits saw no digit. The words
+    after the label, up to the end of the sentence, a joining word ("and", "so") or 6 words, are that
+    number. Digits heard as digits are found by their own rules; this adds what was misheard.
+    """
+    found = []
+    for j in range(1, len(ws)):
+        link = ws[j]
+        if link.low not in _LINKS or link.ends_sentence:
+            continue
+        prev, before = ws[j - 1].low, ws[j - 2].low if j >= 2 else ""
+        if ws[j - 1].ends_sentence:
+            continue
+        if prev == "number" and before in _NUMBER_LABELS:
+            kind = _NUMBER_LABELS[before]
+        elif prev in ("ssn", "social") or (prev == "number" and before == "id"):
+            kind = PiiKind.NATIONAL_ID
+        else:
+            continue
+        k = j + 1
+        while k < len(ws) and ws[k].low in _FILLERS and not ws[k].ends_sentence:
+            k += 1
+        if k >= len(ws) or ws[k].low in _NOT_NUMBER_START:
+            continue
+        first = k
+        while k < len(ws) and k - first < _LABELLED_MAX_WORDS and ws[k].low not in _STOP_BEFORE:
+            k += 1
+            if ws[k - 1].ends_sentence:
+                break
+        if k > first:
+            found.append((ws[first].index, ws[k - 1].index, kind))
+    return found
+
+
+# ---------------------------------------------------------------------------------------------------------------
 # what Whisper did to digits and street names
 
 _STRAY_MAX = 3  # stray words tolerated between two groups of single digits
@@ -601,6 +664,8 @@ class SpokenPiiFinder:
             spans.extend((a, b, PiiKind.ADDRESS, 0.6) for a, b in _misheard_streets(units))
         if PiiKind.SECRET in kinds:
             spans.extend((a, b, PiiKind.SECRET, 0.85) for a, b in _spoken_secrets(units))
+        # Weakest: a number heard as one keeps the kind its own rule gives it; the label adds the misheard words.
+        spans.extend((a, b, kind, 0.4) for a, b, kind in _labelled_numbers(units) if kind in kinds)
         return [self._pii(speech, s) for s in _merge_word_spans(spans)]
 
     @staticmethod

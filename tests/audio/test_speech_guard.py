@@ -455,3 +455,60 @@ def test_an_email_whisper_garbled_is_hidden_from_its_local_part_to_its_domain(he
 
     texts = heard.split()
     assert [" ".join(texts[a : b + 1]) for a, b in garbled_emails(texts)] == [hidden]
+
+
+@pytest.mark.parametrize(
+    ("heard", "not_final", "held_from"),
+    [
+        # the digits are final, the word after them is not: Whisper's guess for it may be a misheard digit
+        ("call the studio on two o' six fine", 1, "two"),
+        ("call the studio on two o' six fine fine", 1, "two"),
+        ("you can order at 818 -5 -", 2, "818"),
+        ("the package goes to 1 ,2 ,3 maples", 2, "1"),
+        # a house number and a street name can still become an address, the street type not final yet
+        ("send the merch to 88 birch roads and", 2, "88"),
+        ("send the merch to 88 Birch", 0, "88"),
+        ("my old address was gameer 1 2 3 and out", 1, "1"),
+        # a number said digit by digit and misheard in the middle is held back to its first digit
+        ("the server address is 1 I do not 1 6 8 zero", 1, "1"),
+        # talk: nothing risky at the end, the watermark stops before the first word that is not final
+        ("I have three cats so we", 1, "we"),
+        ("we took 12 ,000 damage", 1, "damage"),  # a word after a number that sounds like no digit
+        ("I have 2 cats and 3 dogs and we", 1, "we"),
+    ],
+)
+def test_the_watermark_holds_digits_until_what_follows_them_is_heard(heard, not_final, held_from):
+    # A long delay: no deadline forces a ruling, the watermark stops where the rules hold it.
+    guard = StreamingSpeechGuard(ProtectionSettings(), recognizer=EchoRecognizer(), finder=NoPii(), delay_s=6.0)
+    try:
+        guard._ruled = 100.0
+        words = _words_at(100.0, heard)
+        final_until = words[-not_final].start - 0.05 if not_final else words[-1].end + 0.05
+        now = words[-1].end + 0.1
+        guard._rule(words, final_until, False, now, [], 100.0, now)
+        first = next(w for w in words if w.text.strip() == held_from)
+        held = min(first.start, final_until) - guard.pad
+        assert guard.ruled_until() == pytest.approx(held), (guard.ruled_until(), first)
+        assert guard.redactions(0.0, 200.0) == []
+    finally:
+        guard.close()
+
+
+@pytest.mark.parametrize(
+    ("before", "forced", "after", "bleeped"),
+    [
+        ("call the studio on 206 555", "a", "1 4", "a"),  # "two oh six, five five five, oh one four two"
+        ("the card is 4111 1111", "I", "1111", "I"),  # between digits
+        ("we took 12 ,000", "damage", "in that", ""),
+        ("I have 2", "cats", "and", ""),
+    ],
+)
+def test_a_word_at_its_deadline_that_may_be_a_digit_is_bleeped(before, forced, after, bleeped):
+    guard = StreamingSpeechGuard(ProtectionSettings(), recognizer=EchoRecognizer(), finder=_digits_finder())
+    try:
+        words = _words_at(100.0, f"{before} {forced} {after}")
+        b, f = len(before.split()), len(forced.split())
+        risky = guard._at_risk(words[:b], words[b : b + f], words[b + f :])
+        assert " ".join(w.text.strip() for w in risky) == bleeped
+    finally:
+        guard.close()

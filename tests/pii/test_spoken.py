@@ -160,6 +160,45 @@ def test_spoken_secret_is_capped() -> None:
 @pytest.mark.parametrize(
     ("sentence", "expected"),
     [
+        # tiny.en on a card said in Piper's voice: no digit survives, the label still says what follows
+        ("Now the card number is for when when what", [(PiiKind.CARD, "for when when what")]),
+        ("my number is fine fine. So text me", [(PiiKind.PHONE, "fine fine.")]),
+        ("his number is dyl nine and I", [(PiiKind.PHONE, "dyl nine")]),
+        ("my social security number is one to three, for five", [(PiiKind.NATIONAL_ID, "one to three, for five")]),
+        ("my ssn is won too tree", [(PiiKind.NATIONAL_ID, "won too tree")]),
+        ("the account number is sevn tree ate and then", [(PiiKind.DIGITS, "sevn tree ate")]),
+        (
+            "my card number is one two three four five six seven eight",
+            [(PiiKind.DIGITS, "one two three four five six seven eight")],
+        ),
+        # a number heard as one keeps its own kind and extent
+        ("the card number is 4111 1111 1111 1111 and it went", [(PiiKind.CARD, "4111 1111 1111 1111")]),
+    ],
+)
+def test_the_words_after_a_number_label_are_that_number(
+    finder: SpokenPiiFinder, sentence: str, expected: list[tuple[PiiKind, str]]
+) -> None:
+    assert said(finder, sentence) == expected
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "my number is private",
+        "my phone number is not for sale",
+        "the number is huge",
+        "my number is. Okay never mind",
+        "the card number is on the screen",
+        "what is my number",
+    ],
+)
+def test_talk_about_a_number_is_not_the_number(finder: SpokenPiiFinder, sentence: str) -> None:
+    assert finder.find(sentence.split()) == []
+
+
+@pytest.mark.parametrize(
+    ("sentence", "expected"),
+    [
         ("hi I'm Jane Doe from Springfield", [(PiiKind.TERM, "Jane Doe"), (PiiKind.TERM, "Springfield")]),
         ("hi I'm Jane Doh", [(PiiKind.TERM, "Jane Doh")]),  # ASR misspelling within the edit budget
         ("hi I'm Jane Dough", []),  # two edits on a 7-letter term: too far
