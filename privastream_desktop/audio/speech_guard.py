@@ -362,8 +362,8 @@ def _norm(word: str) -> str:
 
 # Words tiny.en writes for a digit or the "at"/"dot" of an address it did not catch.
 _SOUNDS_LIKE_DIGIT = frozenset(
-    {"for", "fore", "to", "too", "won", "when", "ate", "fine", "fife", "tree", "free", "sex", "sick", "nein", "oh",
-     "o", "owe", "and", "at", "dot", "not"}
+    {"for", "fore", "to", "too", "won", "when", "will", "well", "want", "ate", "fine", "fife", "tree", "free", "sex",
+     "sick", "nein", "oh", "o", "owe", "and", "at", "dot", "not"}
 )  # fmt: skip
 _STRAY_WORDS = 3  # misheard words a digit-by-digit number may hold (``spoken._STRAY_MAX``)
 

@@ -464,6 +464,7 @@ def test_an_email_whisper_garbled_is_hidden_from_its_local_part_to_its_domain(he
         ("call the studio on two o' six fine", 1, "two"),
         ("call the studio on two o' six fine fine", 1, "two"),
         ("you can order at 818 -5 -", 2, "818"),
+        ("you can order that 8 will need", 2, "8"),  # "eight one eight"
         ("the package goes to 1 ,2 ,3 maples", 2, "1"),
         # a house number and a street name can still become an address, the street type not final yet
         ("send the merch to 88 birch roads and", 2, "88"),
