@@ -438,18 +438,28 @@ def _spoken_secrets(ws: list[_Word]) -> list[tuple[int, int]]:
             if ws[j].low not in _LINKS or ws[j].ends_sentence:
                 continue
             j += 1
-        while j < len(ws) and ws[j].low in _FILLERS and not ws[j].ends_sentence:
-            j += 1  # "the password is, um, hunter two"
-        if j >= len(ws) or ws[j].low in _NOT_SECRET_START:
-            continue
-        k = j
-        while k < len(ws) and k - j < _SECRET_MAX_WORDS and ws[k].low not in _STOP_BEFORE:
-            k += 1
-            if ws[k - 1].ends_sentence or "," in ws[k - 1].trail:
-                break
-        if k > j:
-            found.append((ws[j].index, ws[k - 1].index))
+        value = _value_after(ws, j, _NOT_SECRET_START, _SECRET_MAX_WORDS, comma_ends=True)
+        if value is not None:
+            found.append(value)
     return found
+
+
+def _value_after(
+    ws: list[_Word], j: int, not_start: frozenset[str], max_words: int, *, comma_ends: bool
+) -> tuple[int, int] | None:
+    """Word range of what a label announces, from ``ws[j]`` (just after its "is"): fillers skipped ("the password
+    is, um, hunter two"), nothing when it opens like talk about the thing (``not_start``), then up to the end of
+    the sentence (or a comma), a joining word ("and", "so") or ``max_words``."""
+    while j < len(ws) and ws[j].low in _FILLERS and not ws[j].ends_sentence:
+        j += 1
+    if j >= len(ws) or ws[j].low in not_start:
+        return None
+    k = j
+    while k < len(ws) and k - j < max_words and ws[k].low not in _STOP_BEFORE:
+        k += 1
+        if ws[k - 1].ends_sentence or (comma_ends and "," in ws[k - 1].trail):
+            break
+    return (ws[j].index, ws[k - 1].index) if k > j else None
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -498,18 +508,10 @@ def _labelled_numbers(ws: list[_Word]) -> list[tuple[int, int, PiiKind]]:
             kind = PiiKind.NATIONAL_ID
         else:
             continue
-        k = j + 1
-        while k < len(ws) and ws[k].low in _FILLERS and not ws[k].ends_sentence:
-            k += 1
-        if k >= len(ws) or ws[k].low in _NOT_NUMBER_START:
-            continue
-        first = k
-        while k < len(ws) and k - first < _LABELLED_MAX_WORDS and ws[k].low not in _STOP_BEFORE:
-            k += 1
-            if ws[k - 1].ends_sentence:
-                break
-        if k > first:
-            found.append((ws[first].index, ws[k - 1].index, kind))
+        # No comma ends it: "five five five, two one three" is one number.
+        value = _value_after(ws, j + 1, _NOT_NUMBER_START, _LABELLED_MAX_WORDS, comma_ends=False)
+        if value is not None:
+            found.append((*value, kind))
     return found
 
 
