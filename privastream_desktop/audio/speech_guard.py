@@ -365,7 +365,9 @@ _SOUNDS_LIKE_DIGIT = frozenset(
     {"for", "fore", "to", "too", "won", "when", "will", "well", "want", "ate", "fine", "fife", "tree", "free", "sex",
      "sick", "nein", "oh", "o", "owe", "and", "at", "dot", "not"}
 )  # fmt: skip
-_STRAY_WORDS = 3  # misheard words a digit-by-digit number may hold (``spoken._STRAY_MAX``)
+
+# At the deadline also "a" ("206 555 ~a ~1 ~4": "oh") and a bare "-".
+_HEARD_FOR_DIGIT = _SOUNDS_LIKE_DIGIT | {"a", ""}
 
 
 def _ends_sentence(word: Word) -> bool:
@@ -470,15 +472,17 @@ def _address_start(word: str) -> bool:
     return w[:1].isupper() or _norm(w) in {"north", "south", "east", "west", "old", "new"}
 
 
-_STREET_WORDS = frozenset(
-    {"street", "st", "road", "rd", "avenue", "ave", "lane", "ln", "drive", "dr", "court", "ct", "boulevard",
-     "blvd", "way", "place", "terrace", "crescent", "close", "square", "highway", "parkway"}
-)  # fmt: skip
+@functools.cache
+def _street_types() -> frozenset[str]:
+    """The recognizer's street types ("street", "rd", "avenue", ...): one list for text and speech."""
+    from privastream_desktop.pii.recognizers import _SUFFIX_TYPES
+
+    return frozenset(_SUFFIX_TYPES.split("|"))
 
 
 def _street_word(word: str) -> bool:
-    w = _norm(word)
-    return w in _STREET_WORDS or (w.endswith("s") and w[:-1] in _STREET_WORDS)
+    w, types = _norm(word), _street_types()
+    return w in types or (w.endswith("s") and w[:-1] in types)
 
 
 def _connector(word: str) -> bool:
@@ -1047,7 +1051,7 @@ class StreamingSpeechGuard:
                 hit.update((i - 1, i, i + 1))
             elif i > 0 and _numberish(seq[i - 1].text) and _address_start(w.text):
                 hit.add(i)
-            elif i > 0 and _numberish(seq[i - 1].text) and _norm(w.text) in _SOUNDS_LIKE_DIGIT | {"a", ""}:
+            elif i > 0 and _numberish(seq[i - 1].text) and _norm(w.text) in _HEARD_FOR_DIGIT:
                 hit.add(i)  # "206 555 ~a ~1 ~4": "a" was "oh"
             elif 0 < i < len(seq) - 1 and _numberish(seq[i - 1].text) and _numberish(seq[i + 1].text):
                 hit.add(i)  # a word between digits not heard twice yet is most likely one of them
@@ -1074,12 +1078,11 @@ class StreamingSpeechGuard:
         for i, w in enumerate(seq):
             if _numberish(w.text):
                 risky[i] = True
-            elif _norm(w.text) == "and" and i > 0 and _numberish(seq[i - 1].text):
-                # "and" after a number is how tiny.en hears "at" ("gamer 1 2 3 and outlook"): like "at", it
-                # holds the word after it while that is not final (a mail host would make it an address).
-                risky[i] = True
-                if n <= i + 1 < len(seq):
-                    risky[i + 1] = True
+            elif _norm(w.text) == "and" and i > 0 and _numberish(seq[i - 1].text) and n <= i + 1 < len(seq):
+                # "and" after a number is how tiny.en hears "at" ("gamer 1 2 3 and outlook"; the sound-alike
+                # chain below holds the "and"): like "at", it holds the word after it while that is not final
+                # (a mail host would make it an address).
+                risky[i + 1] = True
             elif _connector(w.text) and not (_norm(w.text) == "at" and _not_email_at(seq, i)):
                 for j in (i - 1, i, i + 1):  # "jane" in "jane dot doe", "gmail" in "at gmail"
                     if 0 <= j < len(seq):
@@ -1117,11 +1120,13 @@ class StreamingSpeechGuard:
             i -= 1
         # A number said digit by digit survives a few misheard words ("1 I do not 1 6 8" was "192.168"): the
         # tail reaches back over up to 3 of them to the digits before, as the finder's broken runs do.
+        from privastream_desktop.pii.spoken import _STRAY_MAX
+
         while _numberish(seq[i].text):
             k = i - 1
-            while k >= 0 and i - k <= _STRAY_WORDS and not _numberish(seq[k].text) and not _ends_sentence(seq[k]):
+            while k >= 0 and i - k <= _STRAY_MAX and not _numberish(seq[k].text) and not _ends_sentence(seq[k]):
                 k -= 1
-            if k < 0 or k == i - 1 or not _numberish(seq[k].text):
+            if k < 0 or not _numberish(seq[k].text):
                 break
             i = k
             while i > 0 and _numberish(seq[i - 1].text):
