@@ -295,6 +295,11 @@ def live_mode(
         print_trace(stream, t0, windows, late, redactions, delay, heard)
 
 
+def _played_at(heard: np.ndarray, rate: int, times: np.ndarray) -> np.ndarray:
+    """Was the sample at each of ``times`` (seconds from the stream's start) replaced in what was played?"""
+    return heard[np.clip((times * rate).astype(int), 0, len(heard) - 1)]
+
+
 def _words_in(w: WindowTrace, a: float, b: float) -> str:
     return " ".join(("" if ok else "~") + text for text, ws, we, ok in w.words if we > a and ws < b)
 
@@ -344,7 +349,7 @@ def print_trace(
     for x, y in near:
         away &= ~((grid >= x) & (grid < y))
     by_kind = {"found": np.zeros(len(grid), bool), "provisional": np.zeros(len(grid), bool)}
-    played = heard[np.minimum((grid * stream.rate).astype(int), len(heard) - 1)]
+    played = _played_at(heard, stream.rate, grid)
     for w in windows:
         kind = "provisional" if ("provisional" in w.reason or "bleeped" in w.reason) else "found"
         for n in w.redactions:  # only where the bleep existed before its audio was due
@@ -364,7 +369,7 @@ def print_trace(
             mask |= (steps >= x) & (steps < y)
         for x, y in near:
             mask &= ~((steps >= x) & (steps < y))
-        mask &= heard[np.clip((steps * stream.rate).astype(int), 0, len(heard) - 1)]  # as played
+        mask &= _played_at(heard, stream.rate, steps)
         if mask.sum() < 10:
             continue
         src = next(
@@ -393,7 +398,7 @@ def print_causes(stream: SpokenSample, t0: float, windows: list[WindowTrace], he
     near = np.zeros(len(grid), bool)
     for _, a, b in stream.pii:
         near |= (grid >= a - MARGIN_S) & (grid < b + MARGIN_S)
-    altered = heard[np.minimum((grid * stream.rate).astype(int), len(heard) - 1)]  # as played
+    altered = _played_at(heard, stream.rate, grid)
     left = altered & benign & ~near
     causes: dict[str, np.ndarray] = {"next to PII (<= 0.35 s)": altered & benign & near}
     ranked: list[tuple[int, str, SpeechRedaction, float]] = []
