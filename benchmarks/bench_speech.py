@@ -161,7 +161,8 @@ def file_mode(
             total, altered, far_total, far_altered = total + t, altered + al, far_total + ft, far_altered + fa
         mark = ("  <- default" if use_aligned else "  <- default, not aligned") if pad == settings.speech_pad_s else ""
         print(
-            f"{pad:6.2f} {hit:>5}/{n:<3} {hit / n:5.1%} {altered / total:14.1%} {far_altered / far_total:14.1%}{mark}"
+            f"{pad:6.2f} {hit:>5}/{n:<3} {hit / max(n, 1):5.1%} {altered / total:14.1%} "
+            f"{far_altered / far_total:14.1%}{mark}"
         )
         if misses:
             print("        missed: " + "; ".join(misses))
@@ -271,7 +272,7 @@ def live_mode(
     cover, total, altered, far_total, far_altered = score(stream, heard)
     hit = sum(c >= 0.9 for _, c in cover)
     print(
-        f"PII redacted: {hit}/{len(cover)} ({hit / len(cover):.1%}); benign altered {altered / total:.1%} "
+        f"PII redacted: {hit}/{len(cover)} ({hit / max(1, len(cover)):.1%}); benign altered {altered / total:.1%} "
         f"({far_altered / far_total:.1%} away from PII) -- as played: bleeps made before their audio was due"
     )
     late_cover, _, late_altered, _, _ = score(stream, replaced(stream, redactions, t0) & ~heard)
@@ -445,7 +446,7 @@ def main() -> None:
     parser.add_argument("--delay", type=float, default=2.0, help="privacy delay for the live run (default 2.0)")
     parser.add_argument("--no-live", action="store_true", help="skip the real-time runs (~1 min per voice and set)")
     parser.add_argument("--no-files", action="store_true", help="skip the whole-file figures")
-    parser.add_argument("--set", default="main,heldout", help="comma-separated: main, heldout (figures per set)")
+    parser.add_argument("--set", default="main,heldout", help="comma-separated: main, heldout, chatter (per set)")
     parser.add_argument("--pad", type=float, default=None, help="redaction padding (s) for the live runs and default")
     parser.add_argument("--trace", action="store_true", help="live: print why the watermark holds, per window")
     parser.add_argument(

@@ -20,14 +20,19 @@ Live (``StreamingSpeechGuard``), one worker thread:
   "five five five" is harmless until "one two three four" follows. A word that
   sounds like a digit right after one ("six fine" for "six five", "3 and" for
   "3 at") extends the tail, and a tail of digits reaches back over up to three
-  misheard words to the digits before them ("1 I do not 1 6 8"). If holding
+  misheard words to the digits before them ("1 I do not 1 6 8"). The three words
+  right after a phrase that announces contact details ("my email is", "write
+  to", "the new place is") are held too: an address or a name heard as
+  ordinary words ("write to ~samet ~prok") waits until a word after it is
+  heard. If holding
   such a tail until the next window would miss the privacy delay's deadline, it
   is redacted provisionally instead: the deadline is met by hiding more, not less;
 * likewise for words that are not final yet when the deadline comes (a long number
   still being said, a word Whisper keeps re-hearing): they are ruled on as heard,
   those that are or could become PII (numbers, "at"/"dot", a name after a number,
-  whatever the finder flags) bleeped provisionally, and the watermark moves only as
-  far as the deadline needs. They have been recognised and checked, just not twice;
+  the words after an announcing phrase, whatever the finder flags) bleeped
+  provisionally, and the watermark moves only as far as the deadline needs.
+  They have been recognised and checked, just not twice;
   only when no recognition result exists at all is audio muted (fail closed);
 * a window whose text ends in a loop ("5 5 5 5 5 5", tiny.en on audio cut mid-word)
   counts the loop as one word not yet heard, so copies never make a digit run;
@@ -372,6 +377,57 @@ _HEARD_FOR_DIGIT = _SOUNDS_LIKE_DIGIT | {"a", ""}
 
 def _ends_sentence(word: Word) -> bool:
     return word.text.strip().endswith((".", "!", "?"))
+
+
+# Phrases that announce contact details: "my number is", "the new place is", "reach me at", "send the merch to",
+# "call the studio on". The first words of what follows are what tiny.en hears worst and what it has heard least of
+# when the watermark reaches them ("fan mail can go to ~mike ~not ~turner ~at"): they are held like a number's.
+_ANNOUNCING_NOUNS = frozenset(
+    {"email", "mail", "address", "number", "phone", "cell", "place", "handle", "username", "social", "ssn"}
+)
+_ANNOUNCING_VERBS = frozenset(
+    {"reach", "ring", "call", "text", "contact", "message", "write", "send", "ship", "deliver", "order", "goes",
+     "moved", "live", "lives"}
+)  # fmt: skip
+_ANNOUNCED_WORDS = 3  # how many words after the phrase are held
+# ... unless the first is a time, a person, a determiner or talk about the thing, never the start of contact details
+# ("call the shop at noon", "send it to me", "goes to my office", "my email is in the description"; "my" is also how
+# tiny.en hears "mike", a price paid for less talk held).
+_NOT_ANNOUNCED = frozenset(
+    {"noon", "midnight", "night", "tonight", "tomorrow", "today", "lunch", "dinner", "monday", "tuesday", "wednesday",
+     "thursday", "friday", "saturday", "sunday", "me", "you", "us", "them", "him", "her", "it", "chat", "everyone",
+     "your", "their", "our", "my", "the", "a", "an", "this", "that", "private", "secret", "hidden", "in", "below",
+     "above", "there", "here", "what", "still", "also", "just", "really", "very", "so"}
+)  # fmt: skip
+
+
+def _announced(seq: Sequence[Word]) -> set[int]:
+    """Indices of the words (at most ``_ANNOUNCED_WORDS``, not past a sentence end) right after a phrase that announces
+    contact details: "to"/"at"/"on" with a contact verb or noun among the 4 words before it in its sentence, "is"/"was"
+    with a contact noun among the 3 before it ("my social, it is"), or "addresses" ("address is" heard as one word)."""
+    normed = [_norm(w.text) for w in seq]
+    out: set[int] = set()
+    for i, said in enumerate(normed):
+        before: list[str] = []
+        for k in range(i - 1, max(-1, i - 5), -1):
+            if _ends_sentence(seq[k]):
+                break
+            before.append(normed[k])
+        if said in ("to", "at", "on"):
+            announces = any(b in _ANNOUNCING_VERBS or b in _ANNOUNCING_NOUNS for b in before)
+        elif said in ("is", "was"):
+            announces = any(b in _ANNOUNCING_NOUNS for b in before[:3])
+        else:
+            announces = said == "addresses"
+        if not announces or (_ends_sentence(seq[i]) and said != "addresses"):
+            continue
+        if i + 1 < len(seq) and normed[i + 1] in _NOT_ANNOUNCED:
+            continue
+        for j in range(i + 1, min(len(seq), i + 1 + _ANNOUNCED_WORDS)):
+            out.add(j)
+            if _ends_sentence(seq[j]):
+                break
+    return out
 
 
 def _numberish(word: str) -> bool:
@@ -1043,7 +1099,7 @@ class StreamingSpeechGuard:
         sensitive term, or anything the finder flags in the whole hypothesis. Empty when none is."""
         seq = before + forced + after
         lo = len(before)
-        hit: set[int] = set()
+        hit: set[int] = _announced(seq)
         for i, w in enumerate(seq):
             if _numberish(w.text):
                 hit.add(i)
@@ -1074,7 +1130,8 @@ class StreamingSpeechGuard:
             return None
         seq = final_words + rest[:2]
         n = len(final_words)
-        risky = [False] * len(seq)
+        announced = _announced(seq)
+        risky = [i in announced for i in range(len(seq))]
         for i, w in enumerate(seq):
             if _numberish(w.text):
                 risky[i] = True

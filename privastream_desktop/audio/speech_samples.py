@@ -154,7 +154,21 @@ HELDOUT_SCRIPTS: dict[str, list[Segment]] = {
                   B("I have been streaming for three years, since I was nineteen."),
                   B("Meet me at the lobby in ten minutes, chat.")],
 }  # fmt: skip
-SETS: dict[str, dict[str, list[Segment]]] = {"main": SCRIPTS, "heldout": HELDOUT_SCRIPTS}
+
+# Benign talk only, phrased the way PII is announced ("reach me on", "my email is", "send it to"), written before the
+# live guard held words after such phrases: what that hold costs where nothing follows that needs hiding.
+CHATTER_SCRIPTS: dict[str, list[Segment]] = {
+    "chatter_1": [B("Send your fan art to the discord server, I love seeing it."),
+                  B("You can reach me on twitter or just ping me in chat."),
+                  B("My email is in the description below, so check there.")],
+    "chatter_2": [B("I moved to a bigger city last year and the new place is great."),
+                  B("Call the shop at noon tomorrow and ask for the manager."),
+                  B("The package goes to my office now, not my house.")],
+    "chatter_3": [B("Write to your local team and tell them what you think."),
+                  B("My phone number is private, sorry chat."),
+                  B("The server address is on the website, go to the help page.")],
+}  # fmt: skip
+SETS: dict[str, dict[str, list[Segment]]] = {"main": SCRIPTS, "heldout": HELDOUT_SCRIPTS, "chatter": CHATTER_SCRIPTS}
 
 
 def espeak_available() -> bool:

@@ -469,13 +469,21 @@ def test_an_email_whisper_garbled_is_hidden_from_its_local_part_to_its_domain(he
         # a house number and a street name can still become an address, the street type not final yet
         ("send the merch to 88 birch roads and", 2, "88"),
         ("send the merch to 88 Birch", 0, "88"),
-        ("my old address was gameer 1 2 3 and out", 1, "1"),
+        ("my old address was gameer 1 2 3 and out", 1, "gameer"),  # "address was" announces it
+        # the words right after a phrase that announces contact details, until a word after them is heard
+        ("fan mail can go to Mike not turner at", 2, "Mike"),  # "mike dot turner at hotmail dot com"
+        ("for collabs write to Samet Prok", 1, "Samet"),
+        ("the game server addresses. One I", 1, "One"),  # "address is" heard as one word
+        ("they can ring me at seven", 1, "seven"),
+        ("send your fan art to the discord server I", 1, "I"),  # heard on: what followed it was talk
         # a number said digit by digit and misheard in the middle is held back to its first digit
         ("the server address is 1 I do not 1 6 8 zero", 1, "1"),
         # talk: nothing risky at the end, the watermark stops before the first word that is not final
         ("I have three cats so we", 1, "we"),
         ("we took 12 ,000 damage", 1, "damage"),  # a word after a number that sounds like no digit
         ("I have 2 cats and 3 dogs and we", 1, "we"),
+        ("we will go to the park so", 1, "so"),  # "go to" announces nothing
+        ("my number is private sorry", 1, "sorry"),  # talk about the number is not held
     ],
 )
 def test_the_watermark_holds_digits_until_what_follows_them_is_heard(heard, not_final, held_from):
@@ -502,6 +510,9 @@ def test_the_watermark_holds_digits_until_what_follows_them_is_heard(heard, not_
         ("the card is 4111 1111", "I", "1111", "I"),  # between digits
         ("we took 12 ,000", "damage", "in that", ""),
         ("I have 2", "cats", "and", ""),
+        ("fan mail can go to", "Mike", "not turner", "Mike"),  # announced: the start of an e-mail
+        ("the new place is", "470 no", "cabin", "470 no"),
+        ("we will go to", "the", "park", ""),
     ],
 )
 def test_a_word_at_its_deadline_that_may_be_a_digit_is_bleeped(before, forced, after, bleeped):
