@@ -24,9 +24,9 @@ Live (``StreamingSpeechGuard``), one worker thread:
   right after a phrase that announces contact details ("my email is", "write
   to", "the new place is") are held too: an address or a name heard as
   ordinary words ("write to ~samet ~prok") waits until a word after it is
-  heard. If holding
-  such a tail until the next window would miss the privacy delay's deadline, it
-  is redacted provisionally instead: the deadline is met by hiding more, not less;
+  heard. If holding such a tail until the next window would miss the privacy
+  delay's deadline, it is redacted provisionally instead: the deadline is met by
+  hiding more, not less;
 * likewise for words that are not final yet when the deadline comes (a long number
   still being said, a word Whisper keeps re-hearing): they are ruled on as heard,
   those that are or could become PII (numbers, "at"/"dot", a name after a number,
@@ -1095,8 +1095,9 @@ class StreamingSpeechGuard:
 
     def _at_risk(self, before: list[Word], forced: list[Word], after: list[Word]) -> list[Word]:
         """Of the non-final words ``forced`` to be ruled on at the deadline, the span of those that are or could
-        become PII: numbers, e-mail connectors and the words beside them, a name after a number, the start of a
-        sensitive term, or anything the finder flags in the whole hypothesis. Empty when none is."""
+        become PII: numbers, e-mail connectors and the words beside them, a name after a number, the words after an
+        announcing phrase (``_announced``), the start of a sensitive term, or anything the finder flags in the whole
+        hypothesis. Empty when none is."""
         seq = before + forced + after
         lo = len(before)
         hit: set[int] = _announced(seq)
