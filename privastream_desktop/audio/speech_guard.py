@@ -430,6 +430,19 @@ def _announced(seq: Sequence[Word]) -> set[int]:
     return out
 
 
+def _risky_words(seq: Sequence[Word]) -> set[int]:
+    """Indices of the words that are, or on their own could start, PII: numbers, an e-mail's "at"/"dot" with the
+    words beside it ("jane" in "jane dot doe", "gmail" in "at gmail"), the words after an announcing phrase. The
+    held tail (``_risky_tail``) and the deadline (``_at_risk``) both start from these."""
+    out = _announced(seq)
+    for i, w in enumerate(seq):
+        if _numberish(w.text):
+            out.add(i)
+        elif _connector(w.text) and not (_norm(w.text) == "at" and _not_email_at(seq, i)):
+            out.update(j for j in (i - 1, i, i + 1) if 0 <= j < len(seq))
+    return out
+
+
 def _numberish(word: str) -> bool:
     w = _norm(word)
     return any(c.isdigit() for c in w) or w in _NUMBER_WORDS
@@ -1100,21 +1113,18 @@ class StreamingSpeechGuard:
         hypothesis. Empty when none is."""
         seq = before + forced + after
         lo = len(before)
-        hit: set[int] = _announced(seq)
-        for i, w in enumerate(seq):
-            if _numberish(w.text):
-                hit.add(i)
-            elif _connector(w.text) and not (_norm(w.text) == "at" and _not_email_at(seq, i)):
-                hit.update((i - 1, i, i + 1))
-            elif i > 0 and _numberish(seq[i - 1].text) and _address_start(w.text):
-                hit.add(i)
-            elif i > 0 and _numberish(seq[i - 1].text) and _norm(w.text) in _HEARD_FOR_DIGIT:
-                hit.add(i)  # "206 555 ~a ~1 ~4": "a" was "oh"
-            elif 0 < i < len(seq) - 1 and _numberish(seq[i - 1].text) and _numberish(seq[i + 1].text):
+        normed = [_norm(w.text) for w in seq]
+        nums = [_numberish(w.text) for w in seq]
+        hit = _risky_words(seq)
+        for i in range(1, len(seq)):
+            if not nums[i - 1]:
+                continue
+            if _address_start(seq[i].text) or normed[i] in _HEARD_FOR_DIGIT:
+                hit.add(i)  # a name after a number; "206 555 ~a ~1 ~4": "a" was "oh"
+            elif i < len(seq) - 1 and nums[i + 1]:
                 hit.add(i)  # a word between digits not heard twice yet is most likely one of them
         for spoken in self._finder.find([w.text.strip() for w in seq]):
             hit.update(range(spoken.first_word, spoken.last_word + 1))
-        normed = [_norm(w.text) for w in seq]
         for term in self._term_words:
             for i in range(len(seq)):
                 k = 0
@@ -1131,32 +1141,27 @@ class StreamingSpeechGuard:
             return None
         seq = final_words + rest[:2]
         n = len(final_words)
-        announced = _announced(seq)
-        risky = [i in announced for i in range(len(seq))]
-        for i, w in enumerate(seq):
-            if _numberish(w.text):
-                risky[i] = True
-            elif _norm(w.text) == "and" and i > 0 and _numberish(seq[i - 1].text) and n <= i + 1 < len(seq):
+        normed = [_norm(w.text) for w in seq]
+        nums = [_numberish(w.text) for w in seq]
+        marked = _risky_words(seq)
+        risky = [i in marked for i in range(len(seq))]
+        for i in range(1, len(seq) - 1):
+            if normed[i] == "and" and nums[i - 1] and i + 1 >= n:
                 # "and" after a number is how tiny.en hears "at" ("gamer 1 2 3 and outlook"; the sound-alike
                 # chain below holds the "and"): like "at", it holds the word after it while that is not final
                 # (a mail host would make it an address).
                 risky[i + 1] = True
-            elif _connector(w.text) and not (_norm(w.text) == "at" and _not_email_at(seq, i)):
-                for j in (i - 1, i, i + 1):  # "jane" in "jane dot doe", "gmail" in "at gmail"
-                    if 0 <= j < len(seq):
-                        risky[j] = True
         # A house number and a name can still become an address ("123 Maple Street"): Whisper
         # capitalises names, so "12,000 damage" or "2019 this" are not held for it; a street type in the
         # next words holds it too, whatever the case ("88 birch ~roads"). Counted from the last final word:
         # what is not final yet is only a guess.
         for i in range(len(seq) - 1):
-            if not _numberish(seq[i].text) or i < n - 3 or _ends_sentence(seq[i]):
+            if not nums[i] or i < n - 3 or _ends_sentence(seq[i]):
                 continue
             if _address_start(seq[i + 1].text) or any(_street_word(w.text) for w in seq[i + 1 : i + 4]):
                 for j in range(i, len(seq)):
                     risky[j] = True
         # The beginning of a multi-word sensitive term.
-        normed = [_norm(w.text) for w in seq]
         for term in self._term_words:
             for k in range(1, len(term)):
                 if k <= len(seq) and tuple(normed[len(seq) - k :]) == term[:k]:
@@ -1166,8 +1171,7 @@ class StreamingSpeechGuard:
         # "two oh six five five". ("450 ~dollars" is not held.) So may a bare "-" ("818 ~-5 ~-"): a word
         # Whisper has not written yet.
         for i in range(1, len(seq)):
-            said = _norm(seq[i].text)
-            risky[i] = risky[i] or (risky[i - 1] and (said in _SOUNDS_LIKE_DIGIT or not said))
+            risky[i] = risky[i] or (risky[i - 1] and (normed[i] in _SOUNDS_LIKE_DIGIT or not normed[i]))
         # The tail must reach the last final word and the first word after it: "555 ~so ~text" is not held,
         # "1 ,2 ~,3 ~maples" is (the second word not final is as much a guess as the first).
         end = min(n, len(seq) - 1)
@@ -1180,14 +1184,14 @@ class StreamingSpeechGuard:
         # tail reaches back over up to 3 of them to the digits before, as the finder's broken runs do.
         from privastream_desktop.pii.spoken import _STRAY_MAX
 
-        while _numberish(seq[i].text):
+        while nums[i]:
             k = i - 1
-            while k >= 0 and i - k <= _STRAY_MAX and not _numberish(seq[k].text) and not _ends_sentence(seq[k]):
+            while k >= 0 and i - k <= _STRAY_MAX and not nums[k] and not _ends_sentence(seq[k]):
                 k -= 1
-            if k < 0 or not _numberish(seq[k].text):
+            if k < 0 or not nums[k]:
                 break
             i = k
-            while i > 0 and _numberish(seq[i - 1].text):
+            while i > 0 and nums[i - 1]:
                 i -= 1
         return i if i < n else None
 
