@@ -168,7 +168,47 @@ CHATTER_SCRIPTS: dict[str, list[Segment]] = {
                   B("My phone number is private, sorry chat."),
                   B("The server address is on the website, go to the help page.")],
 }  # fmt: skip
-SETS: dict[str, dict[str, list[Segment]]] = {"main": SCRIPTS, "heldout": HELDOUT_SCRIPTS, "chatter": CHATTER_SCRIPTS}
+# A second held-out set, written on 2026-11-24 before that day's changes, after weeks of rules tuned on what
+# SCRIPTS and HELDOUT_SCRIPTS' garbles taught: new phrasings, numbers, names, hosts and streets, to show how far
+# those rules carry to speech nobody has looked at (``bench_speech.py --set fresh``).
+FRESH_SCRIPTS: dict[str, list[Segment]] = {
+    "phone_f": [B("Text me after the stream, my cell is"),
+                P("three one two, eight four seven, five five zero nine", "phone"), B("any time after six.")],
+    "phone_f2": [B("In case the heating breaks again, the landlord is on"),
+                 P("six one seven, two oh two, four four eight one", "phone"), B("so save it somewhere.")],
+    "email_f": [B("Business inquiries go to"), P("lena dot park at yahoo dot com", "email"),
+                B("and my manager answers those.")],
+    "email_f2": [B("If discord is down, you can also email me at"), P("nightowl seven at gmail dot com", "email"),
+                 B("and I will see it.")],
+    "address_f": [B("The meetup is at my place,"), P("twenty one Cedar Lane", "address"),
+                  B("so bring snacks.")],
+    "address_f2": [B("Return the controller to"), P("three forty two Elm Street", "address"),
+                   B("before Monday please.")],
+    "card_f": [B("I just read my debit card out loud, it is"),
+               P("four nine one six, three three two one, seven seven eight eight, two zero four six", "credit_card"),
+               B("great, now I need a new one.")],
+    "ssn_f": [B("For the tax form I typed my social security number,"),
+              P("four one two, seven seven, nine eight three one", "national_id"), B("and hit submit.")],
+    "password_f": [B("The stream key, I mean the password, is"), P("orange rocket forty nine", "secret"),
+                   B("wait, do not write that down.")],
+    "ip_f": [B("The game server lives at"), P("ten dot zero dot zero dot fifteen", "ip_address"),
+             B("on the home network.")],
+    "benign_f1": [B("We need three more wins to reach diamond rank."),
+                  B("The stream starts at eight fifteen every Tuesday."),
+                  B("Thanks for the twenty gifted subs, Alex.")],
+    "benign_f2": [B("Room two oh four had the best loot in the map."),
+                  B("I paid ninety nine cents for that skin."),
+                  B("Season five drops next week at midnight.")],
+    "benign_f3": [B("She lives in the city, near the old stadium."),
+                  B("Two thousand and twelve was a great year for games."),
+                  B("Drop a one in chat if you can hear me.")],
+}  # fmt: skip
+SETS: dict[str, dict[str, list[Segment]]] = {
+    "main": SCRIPTS,
+    "heldout": HELDOUT_SCRIPTS,
+    "chatter": CHATTER_SCRIPTS,
+    "fresh": FRESH_SCRIPTS,
+}
 
 
 def espeak_available() -> bool:
@@ -275,7 +315,7 @@ def synthesize(
 def test_set(
     voices: tuple[str, ...] = ("espeak", "piper"), rate: int = RATE, which: str = "main", gap_s: float = 0.15
 ) -> list[SpokenSample]:
-    """Every script of one set ("main" or "heldout", see ``SETS``) in every available voice.
+    """Every script of one set ("main", "heldout", "chatter" or "fresh", see ``SETS``) in every available voice.
 
     ``gap_s``: the pause between segments (PII and the talk around it); 0 runs them together."""
     scripts = SETS[which]
