@@ -110,6 +110,8 @@ class _Word:
 def _split(index: int, raw: str) -> _Word:
     text = raw.strip()
     core = text.strip(_PUNCT)
+    if core[:1] == "-" and core[1:].isalpha():
+        core = core[1:]  # "21 -seater lane": Whisper's "21-Seater" split in two; a number keeps its dash
     trail = text[len(text.rstrip(_PUNCT)) :] if core else ""
     says_is = False
     if core.lower().endswith(("'s", "’s")) and core[:-2].lower() in _SECRET_LABELS | {"code"}:
@@ -119,10 +121,15 @@ def _split(index: int, raw: str) -> _Word:
 
 def _units(words: Sequence[str]) -> list[_Word]:
     """Words split from their punctuation; Whisper's hyphenated numbers ("twenty-three", "five-five-five") become
-    one unit per number word, all pointing at the same word index."""
+    one unit per number word, all pointing at the same word index, and a dot Whisper put in front of digits after
+    digits (".168" in "192 .168") a "." unit of that word."""
     out = []
     for i, raw in enumerate(words):
         w = _split(i, raw)
+        if raw.strip().startswith(".") and w.core.isdigit() and out and out[-1].core.isdigit() and not out[-1].trail:
+            # tiny.en writes "ten dot zero dot zero dot fifteen" as "10 .0 .0 .15": the dot is a unit of its own,
+            # inside the number run ("192 .168. 0. 42." stays one run of nine digits)
+            out.append(_Word(i, ".", ".", ""))
         parts = w.low.split("-")
         if len(parts) > 1 and all(_spoken_number(p) or p in _ZERO_LETTERS for p in parts):
             out.extend(_Word(i, p, p, "") for p in parts[:-1])
@@ -178,7 +185,7 @@ def _run_end(words: list[_Word], i: int) -> int:
             or (j > i and w.low in _ZERO_LETTERS and nxt is None)
         ):
             j += 1
-        elif j > i and w.low in _DASHES | {"and"} and nxt is not None and _starts_number(nxt):
+        elif j > i and w.low in _DASHES | {"and", "."} and nxt is not None and _starts_number(nxt):
             if w.low == "and" and words[j - 1].low not in ("hundred", *_SCALES):
                 break
             j += 1
@@ -216,8 +223,8 @@ def _emit_run(words: list[_Word], out: _Builder) -> bool:
             first_piece, glue_next = False, True
             k += 1
             continue
-        if low in _DASHES:
-            out.add("-", w.index, w.index, glue=True)
+        if low in _DASHES or low == ".":
+            out.add("-" if low in _DASHES else ".", w.index, w.index, glue=True)
             glue_next = True
             k += 1
             continue
@@ -445,21 +452,41 @@ def _spoken_secrets(ws: list[_Word]) -> list[tuple[int, int]]:
 
 
 def _value_after(
-    ws: list[_Word], j: int, not_start: frozenset[str], max_words: int, *, comma_ends: bool
+    ws: list[_Word],
+    j: int,
+    not_start: frozenset[str],
+    max_words: int,
+    *,
+    comma_ends: bool,
+    whole_digits: int | None = None,
 ) -> tuple[int, int] | None:
     """Word range of what a label announces, from ``ws[j]`` (just after its "is"): fillers skipped ("the password
     is, um, hunter two"), nothing when it opens like talk about the thing (``not_start``), then up to the end of
-    the sentence (or a comma), a joining word ("and", "so") or ``max_words``."""
+    the sentence (or a comma), a joining word ("and", "so") or ``max_words``. With ``whole_digits``, a comma
+    after that many digits ends it too: "9098812247, just say I sent you" is a whole phone number and talk."""
     while j < len(ws) and ws[j].low in _FILLERS and not ws[j].ends_sentence:
         j += 1
     if j >= len(ws) or ws[j].low in not_start:
         return None
     k = j
+    digits = 0
     while k < len(ws) and k - j < max_words and ws[k].low not in _STOP_BEFORE:
         k += 1
+        digits += _digits_said(ws[k - 1])
         if ws[k - 1].ends_sentence or (comma_ends and "," in ws[k - 1].trail):
             break
+        if whole_digits is not None and digits >= whole_digits and "," in ws[k - 1].trail:
+            break
     return (ws[j].index, ws[k - 1].index) if k > j else None
+
+
+def _digits_said(w: _Word) -> int:
+    """How many digits a word says: "4471" 4, "five"/"oh" 1, "twenty"/"twelve" 2."""
+    if any(c.isdigit() for c in w.core):
+        return sum(c.isdigit() for c in w.core)
+    if w.low in _DIGIT_WORDS or w.low in _ZERO_LETTERS:
+        return 1
+    return 2 if w.low in _TEENS or w.low in _TENS else 0
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -476,6 +503,8 @@ _NUMBER_LABELS = {
     "tax": PiiKind.NATIONAL_ID, "account": PiiKind.DIGITS, "routing": PiiKind.DIGITS,
 }  # fmt: skip
 _LABELLED_MAX_WORDS = 6
+# Digits that make a whole number of a kind (a phone with its area code, an SSN, a card): a comma after them ends it.
+_WHOLE_DIGITS = {PiiKind.PHONE: 10, PiiKind.NATIONAL_ID: 9, PiiKind.CARD: 16}
 # "my number is private / on the screen / not for you": talk about the number. No digit sound-alikes here
 # ("for", "to", "too", "won", "ate"): tiny.en hears "four one one one" as "for when when what".
 _NOT_NUMBER_START = frozenset(
@@ -508,8 +537,10 @@ def _labelled_numbers(ws: list[_Word]) -> list[tuple[int, int, PiiKind]]:
             kind = PiiKind.NATIONAL_ID
         else:
             continue
-        # No comma ends it: "five five five, two one three" is one number.
-        value = _value_after(ws, j + 1, _NOT_NUMBER_START, _LABELLED_MAX_WORDS, comma_ends=False)
+        # No comma ends it, "five five five, two one three" is one number, until it has its digits.
+        value = _value_after(
+            ws, j + 1, _NOT_NUMBER_START, _LABELLED_MAX_WORDS, comma_ends=False, whole_digits=_WHOLE_DIGITS.get(kind)
+        )
         if value is not None:
             found.append((*value, kind))
     return found

@@ -63,6 +63,11 @@ def written(sentence: str) -> str:
         ("kai at sign example dot org", "kai@example.org"),
         ("meet me at home", "meet me at home"),  # "at" is "@" only before a domain
         ("polka dot", "polka dot"),
+        ("10 .0 .0 .15", "10.0.0.15"),  # tiny.en's "ten dot zero dot zero dot fifteen"
+        ("192 .168 .0 .42", "192.168.0.42"),
+        ("192 .168. 0. 42.", "192.168 0 42."),  # one run: nine digits (test_digit_runs_from_normaliser)
+        ("it scored 4 .5", "it scored 4.5"),
+        ("gmail .com", "gmail com"),  # only a dot before digits after digits is a word of its own
     ],
 )
 def test_normaliser(spoken: str, text: str) -> None:
@@ -93,6 +98,8 @@ def test_digit_runs_from_normaliser() -> None:
     assert runs == [(1, 7)]
     _, runs = normalise_words(split_words("we got 1,000,000 views and twelve million likes"))
     assert runs == []
+    _, runs = normalise_words(split_words("addresses 192 .168. 0. 42. if"))
+    assert runs == [(1, 4)]
 
 
 # ------------------------------------------------------------------------------------------------ finder
@@ -127,6 +134,8 @@ def test_digit_runs_from_normaliser() -> None:
         ),
         ("ssn 536-90-4399", [(PiiKind.NATIONAL_ID, "536-90-4399")]),
         ("double seven triple oh one two three", [(PiiKind.DIGITS, "double seven triple oh one two three")]),
+        ("The game server live at 10 .0 .0 .15 on the home network.", [(PiiKind.IP_ADDRESS, "10 .0 .0 .15")]),
+        ("The meetup is at my place 21 -seater lane, so bring snacks.", [(PiiKind.ADDRESS, "21 -seater lane,")]),
     ],
 )
 def test_spoken_pii(finder: SpokenPiiFinder, words: str | list[str], expected: list[tuple[PiiKind, str]]) -> None:
@@ -173,6 +182,10 @@ def test_spoken_secret_is_capped() -> None:
         ),
         # a number heard as one keeps its own kind and extent
         ("the card number is 4111 1111 1111 1111 and it went", [(PiiKind.CARD, "4111 1111 1111 1111")]),
+        # a comma after a whole number ends it: what follows is talk (Whisper beam search, "his number is ...")
+        ("his number is 9098812247, just say I can't you.", [(PiiKind.PHONE, "9098812247,")]),
+        # ... but not before: "fine, fine" was "five five"
+        ("my number is fine, fine, for for seven one, so text", [(PiiKind.PHONE, "fine, fine, for for seven one,")]),
     ],
 )
 def test_the_words_after_a_number_label_are_that_number(
@@ -233,6 +246,7 @@ def test_spoken_terms(finder: SpokenPiiFinder, sentence: str | list[str], expect
         "the quick brown fox jumps over the lazy dog",
         "twenty twenty four was a great year",
         "one hundred and twenty three people watched",
+        "patch 1 .2 .3 is out",
     ],
 )
 def test_spoken_not_pii(finder: SpokenPiiFinder, sentence: str) -> None:
