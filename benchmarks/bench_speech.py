@@ -53,8 +53,8 @@ from privastream_desktop.audio.speech_guard import (
     StreamingSpeechGuard,
     WindowTrace,
     build_finder,
-    find_redactions,
-    recognise_file,
+    file_redactions,
+    hear_file,
     shared_recognizer,
 )
 from privastream_desktop.audio.speech_samples import SpokenSample, concatenate, test_set
@@ -116,22 +116,24 @@ def file_mode(
     recognizer, vad, finder = shared_recognizer(), VoiceActivity(), build_finder(settings)
     aligner = shared_aligner() if align else None
     recognizer.transcribe(np.zeros(16000, np.float32))  # warm-up
-    words, audio, aligned, busy, align_busy, audio_s = {}, {}, {}, 0.0, 0.0, 0.0
+    # hearings[id(s)]: the words of each hearing (greedy, then beam search; see speech_guard.hear_file)
+    hearings, words, audio, aligned, busy, align_busy, audio_s = {}, {}, {}, {}, 0.0, 0.0, 0.0
     for s in samples:
         audio[id(s)] = to_mono_16k(s.audio, s.rate)
         started = time.perf_counter()
-        words[id(s)] = recognise_file(audio[id(s)], recognizer, vad)
+        hearings[id(s)] = hear_file(audio[id(s)], recognizer, vad)
         busy += time.perf_counter() - started
+        words[id(s)] = hearings[id(s)][0]
         if aligner is not None:
             started = time.perf_counter()
-            aligned[id(s)] = aligner.align(audio[id(s)], words[id(s)])
+            aligned[id(s)] = [aligner.align(audio[id(s)], heard) for heard in hearings[id(s)]]
             align_busy += time.perf_counter() - started
         audio_s += s.duration
     print(f"\n== whole files, {label}({len(samples)} utterances, {audio_s:.0f} s of speech) ==")
-    print(f"recognition real-time factor: {busy / audio_s:.3f} ({busy:.1f} s for {audio_s:.0f} s)")
+    print(f"recognition real-time factor, both hearings: {busy / audio_s:.3f} ({busy:.1f} s for {audio_s:.0f} s)")
     if aligner is not None:
-        done = sum(t is not None for times in aligned.values() for t in times)
-        total = sum(len(times) for times in aligned.values())
+        done = sum(t is not None for each in aligned.values() for times in each for t in times)
+        total = sum(len(times) for each in aligned.values() for times in each)
         print(f"forced alignment: {done}/{total} words aligned, real-time factor {align_busy / audio_s:.3f}")
     starts, ends = [], []
     for s in samples:
@@ -144,22 +146,31 @@ def file_mode(
             f"p90 {np.percentile(e, 90):+.3f}, |err| p90 {np.percentile(np.abs(e), 90):.3f} s (n={len(e)})"
         )
     print(f"{'pad s':>6} {'PII redacted':>14} {'benign altered':>15} {'away from PII':>14}")
-    # The default pad once more without the aligner, on the same words (recognition varies run to run).
-    rows = [(pad, True) for pad in pads] + ([(settings.speech_pad_s, False)] if aligner is not None else [])
-    for pad, use_aligned in rows:
+    # The default pad once more without the aligner, and once with the greedy hearing alone, on the same words
+    # (recognition varies run to run).
+    default = settings.speech_pad_s
+    rows = [(pad, True, None) for pad in pads] + ([(default, False, None)] if aligner is not None else [])
+    rows.append((default, True, 1))
+    for pad, use_aligned, only in rows:
         hit = n = total = altered = far_total = far_altered = 0
         misses = []
         for s in samples:
             pauses = PauseMap(audio[id(s)], 0.0, open_end=False) if snap else None
-            found = find_redactions(words[id(s)], finder, pad, pauses, aligned.get(id(s)) if use_aligned else None)
+            found = []
+            for k, heard in enumerate(hearings[id(s)][:only]):
+                times = aligned[id(s)][k] if use_aligned and id(s) in aligned else None
+                found += file_redactions(heard, finder, pad, pauses, times)
             cover, t, al, ft, fa = score(s, replaced(s, found))
             for kind, c in cover:
                 n += 1
                 hit += c >= 0.9
-                if c < 0.9 and pad == settings.speech_pad_s and use_aligned:
+                if c < 0.9 and pad == default and use_aligned and only is None:
                     misses.append(f"{s.voice}/{s.name} ({kind}, {c:.0%} covered)")
             total, altered, far_total, far_altered = total + t, altered + al, far_total + ft, far_altered + fa
-        mark = ("  <- default" if use_aligned else "  <- default, not aligned") if pad == settings.speech_pad_s else ""
+        mark = ""
+        if pad == default:
+            mark = "  <- default" if use_aligned else "  <- default, not aligned"
+            mark += ", greedy hearing only" if only == 1 else ""
         print(
             f"{pad:6.2f} {hit:>5}/{n:<3} {hit / max(n, 1):5.1%} {altered / total:14.1%} "
             f"{far_altered / far_total:14.1%}{mark}"

@@ -114,7 +114,9 @@ class SpeechRecognizer:
         self._lock = threading.Lock()
         _install_short_encoder()
 
-    def transcribe(self, audio: np.ndarray, offset: float = 0.0, *, fallback: bool = True) -> list[Word]:
+    def transcribe(
+        self, audio: np.ndarray, offset: float = 0.0, *, fallback: bool = True, beam_size: int | None = None
+    ) -> list[Word]:
         """Words in ``audio`` (16 kHz mono float32, at most 30 s), times shifted by ``offset``.
 
         The whole window is decoded in one pass; VAD is the caller's job (the live
@@ -123,6 +125,8 @@ class SpeechRecognizer:
         looks like a loop. The live guard uses it: a retry made one window in fifty take
         0.6-1.3 s instead of 0.1-0.2 s and was what missed the deadline, and the guard
         cuts loops itself (``speech_guard._loop_start``) and hears the audio again anyway.
+        ``beam_size`` overrides the recognizer's own for this call (files hear twice, see
+        ``speech_guard.hear_file``).
         """
         seconds = len(audio) / RATE
         if seconds < 0.1:
@@ -130,15 +134,17 @@ class SpeechRecognizer:
         with self._lock:
             _encoder_frames.on = True
             try:
-                return self._transcribe(audio, offset, seconds, fallback)
+                return self._transcribe(audio, offset, seconds, fallback, beam_size or self.beam_size)
             finally:
                 _encoder_frames.on = False
 
-    def _transcribe(self, audio: np.ndarray, offset: float, seconds: float, fallback: bool = True) -> list[Word]:
+    def _transcribe(
+        self, audio: np.ndarray, offset: float, seconds: float, fallback: bool = True, beam_size: int = 1
+    ) -> list[Word]:
         segments, _ = self._model.transcribe(
             np.ascontiguousarray(audio, dtype=np.float32),
             language="en",
-            beam_size=self.beam_size,
+            beam_size=beam_size,
             best_of=2,
             temperature=(0.0, 0.2, 0.4, 0.6) if fallback else (0.0,),
             compression_ratio_threshold=2.0,

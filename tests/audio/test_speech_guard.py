@@ -394,6 +394,31 @@ def test_a_risky_tail_is_bleeped_only_up_to_the_watermark_it_sets():
         guard.close()
 
 
+@pytest.mark.parametrize("paused", [True, False])
+def test_a_tail_bleeped_at_its_deadline_starts_at_the_pause_before_it(paused):
+    """A held tail bleeped at its deadline is padded for Whisper's timestamp error, like a found number; where
+    the speaker paused before it ("my number is … 5 5 5") the pause says where it starts, and the end of "is"
+    is played. Speech that runs on into the digits keeps the whole pad."""
+    gap = 0.3 if paused else 0.0
+    audio = talk((1.5, True), (gap, False), (1.5, True), (0.5, False))
+    guard = StreamingSpeechGuard(ProtectionSettings(), recognizer=EchoRecognizer(), finder=_digits_finder())
+    try:
+        guard._t0, guard._audio = 100.0, audio
+        guard._ruled = 100.0
+        # Whisper heard the digits 0.1 s after they start; the audio's pause ends at 101.5 + gap.
+        words = _words_at(100.0, "my number is", step=0.5) + _words_at(101.6 + gap, "5 5 5", step=0.5)
+        now = 100 + len(audio) / 16000
+        guard._rule(words, now - 0.4, False, now, [], 100.0, now)
+        (bleep,) = guard.redactions(0.0, 200.0)
+        assert bleep.label == "[NUMBER]", bleep
+        if paused:
+            assert 101.5 + gap - 0.06 <= bleep.t_from <= 101.5 + gap, bleep
+        else:
+            assert bleep.t_from == pytest.approx(words[3].start - guard.pad), bleep
+    finally:
+        guard.close()
+
+
 @pytest.mark.parametrize("second_hearing", ["if you want to join", "0 42 if you want to join"])
 def test_digits_a_later_window_does_not_hear_again_stay_at_risk(second_hearing):
     """One window hears "... 0 42" and holds it as a tail that may still grow; the next one drops the digits and
@@ -448,6 +473,10 @@ def test_speech_with_no_word_heard_before_the_next_word_is_hidden(dropped):
         ("send an email to jang .doagmail .com and I will", "jang .doagmail .com"),
         # "at" heard as "and" (espeak, live): the local part before it is hidden too, not only the host.
         ("My old address was gameer 1, 2, 3 and outlook .com. I do not", "gameer 1, 2, 3 and outlook .com."),
+        # "nightowl seven at gmail dot com": the host heard as "email", which is no stop right before ".com"
+        ("you can also email me at idlesevent email .com, and", "at idlesevent email .com,"),
+        ("email me at idle seven at email dot com and", "idle seven at email dot com"),
+        ("For collabs, write to SametProbondotme with your channel link.", "SametProbondotme"),
     ],
 )
 def test_an_email_whisper_garbled_is_hidden_from_its_local_part_to_its_domain(heard, hidden):
