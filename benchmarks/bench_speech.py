@@ -1,16 +1,20 @@
 """Spoken PII: how much is hidden, how much else is touched, how fast, and the live delay it needs.
 
-    python benchmarks/bench_speech.py [--voices espeak,piper] [--set main,heldout] [--no-live] [--delay 2.0]
-                                      [--trace]
+    python benchmarks/bench_speech.py [--voices espeak,piper] [--set main,heldout,fresh,chatter] [--no-live]
+                                      [--delay 2.0] [--trace]
 
 The test sets are in ``privastream_desktop/audio/speech_samples.py``: "main", 12
 scripted utterances of stream talk (phone numbers, e-mails, a card, an address,
 an SSN, a password, an IP address, and numbers that are not PII), and "heldout",
 12 more with other numbers, names, streets and hosts, written before any rule was
-tuned and never tuned on; each in espeak-ng's robotic voice and Piper's natural
-"joe" voice. Every segment is synthesised on its own, so the exact samples of
-each PII interval are known. Figures are printed per set: tune on "main", judge
-on "heldout".
+tuned (later rounds looked at its misses too); "fresh", 13 more written on
+2026-11-24 before that day's changes; "chatter", benign talk phrased like PII
+announcements. Each in espeak-ng's robotic voice and Piper's natural "joe" voice.
+Every segment is synthesised on its own, so the exact samples of each PII interval
+are known. Figures are printed per set: tune on "main", judge on the others.
+
+Files are heard twice (``speech_guard.hear_file``); the last row of the file table
+is the greedy hearing alone, on the same words.
 
 ``--trace`` prints, for every live recognition window, why the watermark stands
 where it does (the non-final word, the risky tail held, a provisional bleep) and

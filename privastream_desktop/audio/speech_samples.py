@@ -122,9 +122,9 @@ SCRIPTS: dict[str, list[Segment]] = {
 }
 
 
-# A held-out set, written before any rule or setting was tuned on SCRIPTS and never tuned on: other numbers,
-# names, streets, mail hosts, and benign talk full of numbers and "at". Rules that only fit the garbles of
-# SCRIPTS show up as a gap between the two sets (``bench_speech.py --set heldout``).
+# A held-out set, written before any rule or setting was tuned on SCRIPTS: other numbers, names, streets, mail
+# hosts, and benign talk full of numbers and "at". Rules that only fit the garbles of SCRIPTS show up as a gap
+# between the two sets (``bench_speech.py --set heldout``). Later rounds looked at its misses too, hence FRESH.
 HELDOUT_SCRIPTS: dict[str, list[Segment]] = {
     "phone_h": [B("If the delivery driver gets lost, they can ring me at"),
                 P("seven one four, three nine two, six six zero eight", "phone"), B("and I will come down.")],
