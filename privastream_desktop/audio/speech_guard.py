@@ -321,7 +321,7 @@ def recognise_file(
 
 # A file is heard twice, greedily and with beam search: where tiny.en garbles PII, the two decodings rarely garble
 # it the same way, and whatever either hearing finds is hidden. On the spoken sets (bench_speech.py) the second
-# hearing found 4 more of 58 passages for 0.3-1.5 % more benign speech altered, at about twice the time.
+# hearing found 3-4 more of 58 passages for 0.3-1.5 % more benign speech altered, at about twice the time.
 FILE_BEAM = 5
 
 
@@ -918,6 +918,7 @@ class StreamingSpeechGuard:
         # So has speech under a word Whisper stretched far beyond what saying it takes: a window that drops the
         # end of a number can lay its next word ("if") over the digits. From there on nothing is final.
         pauses = self._pause_map()  # one per window: unheard speech below, pause-snapped bleep edges further on
+        snap = pauses if self.snap_pauses else None
         stretched = self._stretched(words, pauses) or self._disputed(words)
         if stretched is not None:
             at = max(stretched.start, self._ruled)
@@ -966,7 +967,6 @@ class StreamingSpeechGuard:
                 lo = min(at, forced.index(risky[0]) if risky else at)
                 hi = max(at, forced.index(risky[-1]) if risky else at)
                 risky = forced[lo : hi + 1]
-            snap = pauses if self.snap_pauses else None
             bleep = self._provisional(risky, until=need, unchecked=unchecked, pauses=snap) if risky else None
             if bleep is not None:  # only up to the new watermark: the next window rules on the rest
                 new.append(bleep)
@@ -990,7 +990,6 @@ class StreamingSpeechGuard:
                 # Bleep only as much of the tail as the deadline needs and hold the watermark there: the next
                 # window may hear that the number was a price or a time ("450 dollars"), sparing the rest.
                 clip = max(need, tail_start) + self.pad
-                snap = pauses if self.snap_pauses else None
                 bleep = self._provisional(words[tail:nfinal], until=clip - self.pad, pauses=snap)
                 if bleep is not None:
                     new.append(bleep)
@@ -1030,7 +1029,7 @@ class StreamingSpeechGuard:
                     end = window_end if window_end is not None else now
                     window_times = self._align(words, window_start, end) if self._time_to_align(now) else {}
                 aligned = [window_times.get(id(w)) for w in heard]
-            new.extend(place_redactions(heard, spans, self.pad, pauses if self.snap_pauses else None, aligned))
+            new.extend(place_redactions(heard, spans, self.pad, snap, aligned))
         self._advance(boundary - self.pad, new, words[:nfinal], window_start)
         # Digits of a held tail are remembered until the watermark passes them or a window hears digits there.
         disputed = [(a, b) for a, b in self._held_digits if not _digits_heard(words, a, b)]
