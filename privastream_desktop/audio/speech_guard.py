@@ -305,17 +305,16 @@ def _file_windows(probs: np.ndarray, spans: list[tuple[float, float]]) -> list[t
 def recognise_file(
     audio16k: np.ndarray, recognizer: Recognizer, vad: VoiceActivity, *, beam_size: int | None = None
 ) -> list[Word]:
-    """Every word of a whole recording (16 kHz mono), in time order; ``beam_size`` for a ``SpeechRecognizer``."""
+    """Every word of a whole recording (16 kHz mono), in time order; ``beam_size`` for a ``SpeechRecognizer``
+    (``hear_file`` asks for it only there: test doubles take no options)."""
+    options = {} if beam_size is None else {"beam_size": beam_size}
     vad.reset()
     probs = vad.feed(audio16k)
     spans = speech_spans(probs, min_silence_s=0.5, pad_s=0.2)
     words: list[Word] = []
     for a, b in _file_windows(probs, spans):
         chunk = audio16k[int(a * RATE) : int(b * RATE)]
-        if beam_size is not None and isinstance(recognizer, SpeechRecognizer):
-            words.extend(recognizer.transcribe(chunk, offset=a, beam_size=beam_size))
-        else:
-            words.extend(recognizer.transcribe(chunk, offset=a))
+        words.extend(recognizer.transcribe(chunk, offset=a, **options))
     return words
 
 
@@ -442,11 +441,11 @@ _NOT_ANNOUNCED = frozenset(
 )  # fmt: skip
 
 
-def _announced(seq: Sequence[Word]) -> set[int]:
+def _announced(seq: Sequence[Word], normed: Sequence[str]) -> set[int]:
     """Indices of the words (at most ``_ANNOUNCED_WORDS``, not past a sentence end) right after a phrase that announces
     contact details: "to"/"at"/"on" with a contact verb or noun among the 4 words before it in its sentence, "is"/"was"
-    with a contact noun among the 3 before it ("my social, it is"), or "addresses" ("address is" heard as one word)."""
-    normed = [_norm(w.text) for w in seq]
+    with a contact noun among the 3 before it ("my social, it is"), or "addresses" ("address is" heard as one word).
+    ``normed``: ``_norm`` of each word."""
     out: set[int] = set()
     for i, said in enumerate(normed):
         before: list[str] = []
@@ -471,15 +470,16 @@ def _announced(seq: Sequence[Word]) -> set[int]:
     return out
 
 
-def _risky_words(seq: Sequence[Word]) -> set[int]:
+def _risky_words(seq: Sequence[Word], normed: Sequence[str], nums: Sequence[bool]) -> set[int]:
     """Indices of the words that are, or on their own could start, PII: numbers, an e-mail's "at"/"dot" with the
     words beside it ("jane" in "jane dot doe", "gmail" in "at gmail"), the words after an announcing phrase. The
-    held tail (``_risky_tail``) and the deadline (``_at_risk``) both start from these."""
-    out = _announced(seq)
+    held tail (``_risky_tail``) and the deadline (``_at_risk``) both start from these. ``normed`` and ``nums``: each
+    word's ``_norm`` and ``_numberish``, which both callers need too."""
+    out = _announced(seq, normed)
     for i, w in enumerate(seq):
-        if _numberish(w.text):
+        if nums[i]:
             out.add(i)
-        elif _connector(w.text) and not (_norm(w.text) == "at" and _not_email_at(seq, i)):
+        elif _connector(w.text) and not (normed[i] == "at" and _not_email_at(seq, i)):
             out.update(j for j in (i - 1, i, i + 1) if 0 <= j < len(seq))
     return out
 
@@ -1171,7 +1171,7 @@ class StreamingSpeechGuard:
         lo = len(before)
         normed = [_norm(w.text) for w in seq]
         nums = [_numberish(w.text) for w in seq]
-        hit = _risky_words(seq)
+        hit = _risky_words(seq, normed, nums)
         for i in range(1, len(seq)):
             if not nums[i - 1]:
                 continue
@@ -1199,7 +1199,7 @@ class StreamingSpeechGuard:
         n = len(final_words)
         normed = [_norm(w.text) for w in seq]
         nums = [_numberish(w.text) for w in seq]
-        marked = _risky_words(seq)
+        marked = _risky_words(seq, normed, nums)
         risky = [i in marked for i in range(len(seq))]
         for i in range(1, len(seq) - 1):
             if normed[i] == "and" and nums[i - 1] and i + 1 >= n:
