@@ -83,7 +83,9 @@ class RedactionReport:
         text = bool(getattr(self.settings, "text", False))
         used.update({"text-ppocrv6-det": text, "text-ppocrv6-rec": text})
         speech = bool(getattr(self.settings, "speech", False))
-        used.update({"speech-whisper-tiny-en": speech, "speech-vad-silero": speech})
+        # tiny.en and Whisper base (files are heard by both), the VAD, the aligner that narrows bleep edges
+        speech_models = ("speech-whisper-tiny-en", "speech-whisper-base", "speech-whisper-base-part2")
+        used.update(dict.fromkeys((*speech_models, "speech-vad-silero", "speech-align-cmu-en-us"), speech))
         models = [
             {"id": s.id, "kind": s.kind, "sha256": s.sha256, "licence": s.licence}
             for s in store.specs()

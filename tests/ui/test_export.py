@@ -94,7 +94,8 @@ def test_export_dialog_end_to_end(qtbot, window, recording, tmp_path):
     assert all(set(h) == {"kind", "track", "start_s", "end_s", "frames"} for h in report["hidden"])
     assert {m["id"] for m in report["models"]} == {
         "face-centerface", "plate-yolov8n", "text-ppocrv6-det", "text-ppocrv6-rec",
-        "speech-whisper-tiny-en", "speech-vad-silero",
+        "speech-whisper-tiny-en", "speech-vad-silero", "speech-whisper-base", "speech-whisper-base-part2",
+        "speech-align-cmu-en-us",
     }  # fmt: skip
     assert sha256(src) == before, "the input must never be modified"
 
