@@ -135,7 +135,7 @@ class SpeechRecognizer:
         looks like a loop. The live guard uses it: a retry made one window in fifty take
         0.6-1.3 s instead of 0.1-0.2 s and was what missed the deadline, and the guard
         cuts loops itself (``speech_guard._loop_start``) and hears the audio again anyway.
-        ``beam_size`` overrides the recognizer's own for this call (files hear twice, see
+        ``beam_size`` overrides the recognizer's own for this call (files are heard with beam search too, see
         ``speech_guard.hear_file``).
         """
         seconds = len(audio) / RATE
