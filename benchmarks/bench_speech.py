@@ -58,7 +58,7 @@ from privastream_desktop.audio.speech_guard import (
     StreamingSpeechGuard,
     WindowTrace,
     build_finder,
-    file_redactions,
+    find_redactions,
     hear_file,
     shared_recognizer,
 )
@@ -120,9 +120,9 @@ def file_mode(
 ) -> None:
     recognizer, vad, finder = shared_recognizer(), VoiceActivity(), build_finder(settings)
     base = shared_recognizer(model=FILE_ASR_MODEL)
-    base.transcribe(np.zeros(16000, np.float32))  # warm-up
     aligner = shared_aligner() if align else None
-    recognizer.transcribe(np.zeros(16000, np.float32))  # warm-up
+    for warm_up in (recognizer, base):
+        warm_up.transcribe(np.zeros(16000, np.float32))
     # hearings[id(s)]: the words of each hearing (tiny.en greedy, beam search, base; see speech_guard.hear_file)
     hearings, words, audio, aligned, busy, align_busy, audio_s = {}, {}, {}, {}, 0.0, 0.0, 0.0
     for s in samples:
@@ -166,7 +166,7 @@ def file_mode(
             found = []
             for k, heard in enumerate(hearings[id(s)][:only]):
                 times = aligned[id(s)][k] if use_aligned and id(s) in aligned else None
-                found += file_redactions(heard, finder, pad, pauses, times)
+                found += find_redactions(heard, finder, pad, pauses, times)
             cover, t, al, ft, fa = score(s, replaced(s, found))
             for kind, c in cover:
                 n += 1

@@ -158,8 +158,17 @@ def find_redactions(
     aligned: Sequence[tuple[float, float] | None] | None = None,
 ) -> list[SpeechRedaction]:
     """Padded intervals for every PII span the finder reports in ``words`` (``pii_spans``), edges placed by
-    ``place_redactions``."""
-    return place_redactions(words, pii_spans(words, finder), pad, pauses, aligned)
+    ``place_redactions``. A whole file's words reach the finder in long stretches that overlap, so a number cut
+    by one stretch's edge is whole in the next."""
+    redactions: list[SpeechRedaction] = []
+    batch, overlap = 400, 40
+    for start in range(0, max(1, len(words)), batch - overlap):
+        part = words[start : start + batch]
+        times = aligned[start : start + batch] if aligned is not None else None
+        redactions.extend(place_redactions(part, pii_spans(part, finder), pad, pauses, times))
+        if start + batch >= len(words):
+            break
+    return redactions
 
 
 def pii_spans(words: Sequence[Word], finder: Finder) -> list[tuple[PiiKind, int, int]]:
@@ -349,25 +358,6 @@ def hear_file(
     return hearings
 
 
-def file_redactions(
-    words: Sequence[Word],
-    finder: Finder,
-    pad: float,
-    pauses: PauseMap | None = None,
-    aligned: Sequence[tuple[float, float] | None] | None = None,
-) -> list[SpeechRedaction]:
-    """``find_redactions`` over one hearing of a whole file. The finder sees long stretches at once, with an
-    overlap so a number cut by a batch edge is whole in one."""
-    redactions: list[SpeechRedaction] = []
-    batch, overlap = 400, 40
-    for start in range(0, max(1, len(words)), batch - overlap):
-        part = aligned[start : start + batch] if aligned is not None else None
-        redactions.extend(find_redactions(words[start : start + batch], finder, pad, pauses, part))
-        if start + batch >= len(words):
-            break
-    return redactions
-
-
 def redact_speech_file(
     samples: np.ndarray,
     rate: int,
@@ -397,7 +387,7 @@ def redact_speech_file(
     redactions: list[SpeechRedaction] = []
     for words in hear_file(audio, recognizer, vad, other):
         aligned = aligner.align(audio, words) if aligner is not None else None
-        redactions.extend(file_redactions(words, finder, pad, pauses, aligned))
+        redactions.extend(find_redactions(words, finder, pad, pauses, aligned))
     end = len(audio) / RATE
     clipped = [SpeechRedaction(r.kind, max(0.0, r.t_from), min(end, r.t_to), r.label) for r in redactions if r.t_to > 0]
     return _merge(clipped)  # the hearings mostly find the same passages

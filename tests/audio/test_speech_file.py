@@ -61,17 +61,18 @@ def test_the_bleep_stops_at_the_pause_after_the_number():
     assert max(r.t_to for r in redactions) <= after, f"the bleep reached into the words after the number: {redactions}"
 
 
-class _TwoHearings(SpeechRecognizer):
-    """Whisper (the real model, loaded once by the shared recognizer) whose greedy hearing of the number is the
-    garble tiny.en makes of it in a natural voice; beam search hears it as it was said."""
+class _DigitsMisheard(SpeechRecognizer):
+    """Whisper (the real model, loaded once by the shared recognizer) whose hearing of the number is a garble:
+    every digit word becomes ``heard``, in the greedy hearing only (beam search hears it as it was said) or, with
+    ``beam_too``, in both of tiny.en's hearings."""
 
-    def __init__(self, real: SpeechRecognizer) -> None:  # no second model load
-        self.real, self.beam_size = real, 1
+    def __init__(self, real: SpeechRecognizer, heard: str, *, beam_too: bool = False) -> None:  # no model load
+        self.real, self.beam_size, self.heard, self.beam_too = real, 1, heard, beam_too
 
     def transcribe(self, audio, offset=0.0, *, fallback=True, beam_size=None):
         words = self.real.transcribe(audio, offset, fallback=fallback, beam_size=beam_size)
-        if beam_size is None:
-            words = [Word(" fine" if any(c.isdigit() for c in w.text) else w.text, w.start, w.end, w.probability)
+        if beam_size is None or self.beam_too:
+            words = [Word(self.heard if any(c.isdigit() for c in w.text) else w.text, w.start, w.end, w.probability)
                      for w in words]  # fmt: skip
         return words
 
@@ -79,23 +80,11 @@ class _TwoHearings(SpeechRecognizer):
 def test_a_file_is_heard_twice_and_what_either_hearing_finds_is_hidden():
     """Files have time to spare: a second, beam-search hearing hides what the greedy one garbled."""
     clip = phone_clip()
-    recognizer = _TwoHearings(shared_recognizer())
+    recognizer = _DigitsMisheard(shared_recognizer(), " fine")  # the garble tiny.en makes in a natural voice
     redactions = redact_speech_file(clip.audio, clip.rate, ProtectionSettings(), recognizer=recognizer)
     ((_, a, b),) = clip.pii
     assert any(r.t_from <= a + 0.3 and r.t_to >= b - 0.3 for r in redactions), redactions
     assert len(redactions) == len({(r.kind, r.t_from) for r in redactions})  # one passage, not one per hearing
-
-
-class _Garbled(SpeechRecognizer):
-    """tiny.en (loaded once by the shared recognizer) whose every hearing, greedy or beam search, garbles digits."""
-
-    def __init__(self, real: SpeechRecognizer) -> None:  # no second model load
-        self.real, self.beam_size = real, 1
-
-    def transcribe(self, audio, offset=0.0, *, fallback=True, beam_size=None):
-        words = self.real.transcribe(audio, offset, fallback=fallback, beam_size=beam_size)
-        return [Word(" hmm" if any(c.isdigit() for c in w.text) else w.text, w.start, w.end, w.probability)
-                for w in words]  # fmt: skip
 
 
 def test_whisper_base_hears_a_file_too_and_what_only_it_hears_is_hidden():
@@ -104,7 +93,7 @@ def test_whisper_base_hears_a_file_too_and_what_only_it_hears_is_hidden():
     clip = phone_clip()
     base = shared_recognizer(model=FILE_ASR_MODEL)
     assert base is shared_recognizer(model=FILE_ASR_MODEL) and base is not shared_recognizer()
-    garbled = _Garbled(shared_recognizer())
+    garbled = _DigitsMisheard(shared_recognizer(), " hmm", beam_too=True)
     ((_, a, b),) = clip.pii
     alone = redact_speech_file(clip.audio, clip.rate, ProtectionSettings(), recognizer=garbled)
     assert not any(r.overlaps(a, b) for r in alone), "the double should hide nothing on its own"
