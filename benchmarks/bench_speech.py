@@ -319,6 +319,12 @@ def _played_at(heard: np.ndarray, rate: int, times: np.ndarray) -> np.ndarray:
     return heard[np.clip((times * rate).astype(int), 0, len(heard) - 1)]
 
 
+def _in_time(grid: np.ndarray, n: SpeechRedaction, made_at: float, t0: float, delay: float) -> np.ndarray:
+    """Steps of ``grid`` (stream seconds) under ``n`` whose audio was due after the window made it (at ``made_at``,
+    clock time): a bleep made later was never heard."""
+    return (grid >= n.t_from - t0) & (grid < n.t_to - t0) & (grid >= made_at - t0 - delay)
+
+
 def _words_in(w: WindowTrace, a: float, b: float) -> str:
     return " ".join(("" if ok else "~") + text for text, ws, we, ok in w.words if we > a and ws < b)
 
@@ -371,8 +377,8 @@ def print_trace(
     played = _played_at(heard, stream.rate, grid)
     for w in windows:
         kind = "provisional" if ("provisional" in w.reason or "bleeped" in w.reason) else "found"
-        for n in w.redactions:  # only where the bleep existed before its audio was due
-            by_kind[kind] |= (grid >= n.t_from - t0) & (grid < n.t_to - t0) & (grid >= w.at - t0 - delay) & played
+        for n in w.redactions:
+            by_kind[kind] |= _in_time(grid, n, w.at, t0, delay) & played
     print(
         "-- benign speech away from PII under redactions made by: "
         + ", ".join(f"{k} windows {(m & away).sum() / 100:.1f} s" for k, m in by_kind.items())
@@ -432,7 +438,7 @@ def print_causes(stream: SpokenSample, t0: float, windows: list[WindowTrace], he
             else:
                 ranked.append((0, f"found {n.label}", n, w.at))
     for _, cause, n, at in sorted(ranked, key=lambda x: x[0]):
-        hit = left & (grid >= n.t_from - t0) & (grid < n.t_to - t0) & (grid >= at - t0 - delay)
+        hit = left & _in_time(grid, n, at, t0, delay)
         if hit.any():
             causes[cause] = causes.get(cause, np.zeros(len(grid), bool)) | hit
             left &= ~hit

@@ -78,6 +78,7 @@ from privastream_desktop.audio.asr import (
 )
 from privastream_desktop.audio.blocks import AudioBlock, SpeechRedaction
 from privastream_desktop.audio.pauses import PauseMap
+from privastream_desktop.pii.spoken import NOT_DETAILS_START
 
 if TYPE_CHECKING:
     from privastream_desktop.engine import ProtectionSettings
@@ -443,11 +444,10 @@ _ANNOUNCED_WORDS = 3  # how many words after the phrase are held
 # ... unless the first is a time, a person, a determiner or talk about the thing, never the start of contact details
 # ("call the shop at noon", "send it to me", "goes to my office", "my email is in the description"; "my" is also how
 # tiny.en hears "mike", a price paid for less talk held).
-_NOT_ANNOUNCED = frozenset(
+_NOT_ANNOUNCED = NOT_DETAILS_START | frozenset(
     {"noon", "midnight", "night", "tonight", "tomorrow", "today", "lunch", "dinner", "monday", "tuesday", "wednesday",
-     "thursday", "friday", "saturday", "sunday", "me", "you", "us", "them", "him", "her", "it", "chat", "everyone",
-     "your", "their", "our", "my", "the", "a", "an", "this", "that", "private", "secret", "hidden", "in", "below",
-     "above", "there", "here", "what", "still", "also", "just", "really", "very", "so"}
+     "thursday", "friday", "saturday", "sunday", "me", "you", "us", "them", "him", "her", "chat", "everyone", "your",
+     "their", "our", "my"}
 )  # fmt: skip
 
 

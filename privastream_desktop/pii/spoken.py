@@ -505,13 +505,19 @@ _NUMBER_LABELS = {
 _LABELLED_MAX_WORDS = 6
 # Digits that make a whole number of a kind (a phone with its area code, an SSN, a card): a comma after them ends it.
 _WHOLE_DIGITS = {PiiKind.PHONE: 10, PiiKind.NATIONAL_ID: 9, PiiKind.CARD: 16}
-# "my number is private / on the screen / not for you": talk about the number. No digit sound-alikes here
-# ("for", "to", "too", "won", "ate"): tiny.en hears "four one one one" as "for when when what".
-_NOT_NUMBER_START = frozenset(
-    {"not", "private", "secret", "hidden", "unlisted", "different", "same", "new", "changed", "wrong", "right",
-     "correct", "invalid", "expired", "blocked", "the", "a", "an", "in", "on", "at", "under", "below", "above",
-     "there", "here", "what", "that", "this", "it", "still", "also", "only", "just", "really", "very", "so",
-     "gonna", "going", "easy", "hard", "long", "short", "saved", "written", "somewhere", "off", "dead", "broken"}
+# Words that begin talk about contact details, not the details ("my number is private", "my email is in the
+# description", "it goes to the office"): read after a number's label here, and after a phrase that announces
+# details in the live guard (``speech_guard._NOT_ANNOUNCED``). No digit sound-alikes ("for", "to", "too", "won",
+# "ate"): tiny.en hears "four one one one" as "for when when what".
+NOT_DETAILS_START = frozenset(
+    {"private", "secret", "hidden", "the", "a", "an", "this", "that", "it", "in", "below", "above", "there", "here",
+     "what", "still", "also", "just", "really", "very", "so"}
+)  # fmt: skip
+# "my number is private / on the screen / not for you": talk about the number.
+_NOT_NUMBER_START = NOT_DETAILS_START | frozenset(
+    {"not", "unlisted", "different", "same", "new", "changed", "wrong", "right", "correct", "invalid", "expired",
+     "blocked", "on", "at", "under", "only", "gonna", "going", "easy", "hard", "long", "short", "saved", "written",
+     "somewhere", "off", "dead", "broken"}
 )  # fmt: skip
 
 
