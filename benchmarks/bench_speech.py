@@ -471,7 +471,7 @@ def main() -> None:
     parser.add_argument("--no-live", action="store_true", help="skip the real-time runs (~1 min per voice and set)")
     parser.add_argument("--no-files", action="store_true", help="skip the whole-file figures")
     parser.add_argument(
-        "--set", default="main,heldout", help="comma-separated: main, heldout, chatter, fresh (per set)"
+        "--set", default="main,heldout", help="comma-separated: main, heldout, chatter, fresh, spelled (per set)"
     )
     parser.add_argument("--pad", type=float, default=None, help="redaction padding (s) for the live runs and default")
     parser.add_argument("--trace", action="store_true", help="live: print why the watermark holds, per window")

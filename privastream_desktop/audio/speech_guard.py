@@ -78,12 +78,17 @@ from privastream_desktop.audio.asr import (
 )
 from privastream_desktop.audio.blocks import AudioBlock, SpeechRedaction
 from privastream_desktop.audio.pauses import PauseMap
-from privastream_desktop.pii.spoken import NOT_DETAILS_START
+from privastream_desktop.pii.spoken import NOT_DETAILS_START, open_secret_value
 
 if TYPE_CHECKING:
     from privastream_desktop.engine import ProtectionSettings
     from privastream_desktop.model_store import ModelStore
     from privastream_desktop.pii.recognizers import PiiKind
+
+# How far back a secret's label is looked for while its value is still being said (24 seed words, slowly), and
+# how many words before the value's first may be its label ("seed phrase is", "pass word is, um").
+_OPEN_VALUE_S = 30.0
+_LABEL_WORDS = 5
 
 # Whisper tiny.en word times vs the true segment edges on the spoken test set: |error| p90 0.27 s at word
 # starts, 0.20 s at ends (benchmarks/bench_speech.py); 0.25 s hid as many numbers as 0.35 s with less collateral.
@@ -227,7 +232,8 @@ def _plain_neighbour(words: Sequence[Word], aligned: Sequence[tuple[float, float
     return not _numberish(words[i].text) and _norm(words[i].text) not in _SOUNDS_LIKE_PII
 
 
-_SECRET_LABELS = frozenset({"password", "passcode", "passphrase", "pin", "pin."})
+# The last word of a secret's label ("password", "pass word", "security code", "stream key", "seed phrase").
+_SECRET_LABELS = frozenset({"password", "passcode", "passphrase", "pin", "pin.", "word", "code", "key", "phrase"})
 _MAIL_HOSTS = ("gmail", "googlemail", "outlook", "hotmail", "yahoo", "icloud", "proton", "aol", "gmx", "live.com")
 _TLDS = frozenset({"com", "net", "org", "io", "co", "uk", "de", "fr", "edu", "gov", "me"})
 _EMAIL_STOP = frozenset(
@@ -928,6 +934,9 @@ class StreamingSpeechGuard:
         # So has speech under a word Whisper stretched far beyond what saying it takes: a window that drops the
         # end of a number can lay its next word ("if") over the digits. From there on nothing is final.
         pauses = self._pause_map()  # one per window: unheard speech below, pause-snapped bleep edges further on
+        # The words ruled on lately, and where in them a secret's value began that may still be going on.
+        recent = [w for w in self._committed if w.end > self._ruled - _OPEN_VALUE_S]
+        opened = open_secret_value([w.text.strip() for w in recent])
         snap = pauses if self.snap_pauses else None
         stretched = self._stretched(words, pauses) or self._disputed(words)
         if stretched is not None:
@@ -970,7 +979,11 @@ class StreamingSpeechGuard:
             # "at"/"dot", a name after a number) are bleeped provisionally, the rest are played; the
             # watermark moves only as far as the deadline needs, the next window hears them again.
             forced = [w for w in words[nfinal:] if w.start - self.pad < need]
-            risky = self._at_risk(words[:nfinal], forced, words[nfinal + len(forced) :])
+            # Words still coming of a secret being said (its label is no longer in the window) are all at risk.
+            open_value = opened is not None and not any(
+                _ends_sentence(w) for w in words[:nfinal] if (w.start + w.end) / 2 > self._ruled
+            )
+            risky = forced if open_value else self._at_risk(words[:nfinal], forced, words[nfinal + len(forced) :])
             unchecked = stretched is not None and any(w is stretched for w in forced)
             if unchecked:  # the stretched word hides speech nobody heard: it is at risk too
                 at = next(i for i, w in enumerate(forced) if w is stretched)
@@ -1024,6 +1037,10 @@ class StreamingSpeechGuard:
         # ruled on before stays part of "555 1234" however the next window hears it.
         before = self._ruled
         committed = [w for w in self._committed if w.end > before - 6.0][-16:]
+        # A secret whose value is still being said (a seed phrase, a key read character by character) is read from
+        # its label on, however long ago that was: without it, its later words would be talk.
+        if opened is not None and len(recent) - opened + _LABEL_WORDS > len(committed):
+            committed = recent[max(0, opened - _LABEL_WORDS) :]
         # New is what lies after the watermark and after the last word ruled on (its end may pass the watermark):
         # a word heard again with other times must not count twice ("2019 2019" is no 8-digit number).
         after = max(before, self._committed[-1].end if self._committed else before)

@@ -203,11 +203,33 @@ FRESH_SCRIPTS: dict[str, list[Segment]] = {
                   B("Two thousand and twelve was a great year for games."),
                   B("Drop a one in chat if you can hear me.")],
 }  # fmt: skip
+# Things read out character by character or at length, written on 2026-11-25 with the rules for them (spelled
+# names and codes, a dash in an e-mail, "pass word", stream keys, seed phrases) but before any recording of them was
+# heard: what Whisper makes of spelled letters is what this set measures (``bench_speech.py --set spelled``).
+SPELLED_SCRIPTS: dict[str, list[Segment]] = {
+    "otp_s": [B("Chat, do not type this, my verification code is"), P("two, two, seven, one, nine, oh", "secret"),
+              B("thanks.")],
+    "stream_key_s": [B("Oops, my stream key is"),
+                     P("live underscore four four seven one two underscore k q z", "secret"), B("let me reset that.")],
+    "email_s": [B("Send the contract to"), P("j o h n at gmail dot com", "email"), B("and I will sign it.")],
+    "email_s2": [B("For art commissions, email"), P("rosa dash lee at outlook dot com", "email"),
+                 B("with your ideas.")],
+    "seed_s": [B("Never do this, but my seed phrase is"),
+               P("river, cannon, orbit, pepper, shadow, velvet, anchor, meadow, tiger, frozen, lemon, violin",
+                 "seed_phrase"),
+               B("okay, moving on.")],
+    "password_s": [B("The guest wifi pass word is"), P("maple falcon seven", "secret"), B("enjoy the stream.")],
+    "benign_s1": [B("The U S A team won the match, then we opened the O B S settings."),
+                  B("I will dash to the kitchen and be right back.")],
+    "benign_s2": [B("Type the letters g g in chat if you won."),
+                  B("My new keyboard has a macro key for the stream.")],
+}  # fmt: skip
 SETS: dict[str, dict[str, list[Segment]]] = {
     "main": SCRIPTS,
     "heldout": HELDOUT_SCRIPTS,
     "chatter": CHATTER_SCRIPTS,
     "fresh": FRESH_SCRIPTS,
+    "spelled": SPELLED_SCRIPTS,
 }
 
 

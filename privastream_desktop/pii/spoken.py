@@ -33,7 +33,7 @@ from dataclasses import dataclass
 
 from privastream_desktop.pii.recognizers import PiiKind, PiiRecognizer
 
-__all__ = ["NormalisedSpeech", "SpokenPii", "SpokenPiiFinder", "normalise_words"]
+__all__ = ["NormalisedSpeech", "SpokenPii", "SpokenPiiFinder", "normalise_words", "open_secret_value"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,6 +81,7 @@ _SCALES = {"thousand": 1_000, "million": 1_000_000, "billion": 1_000_000_000}
 _REPEAT = {"double": 2, "triple": 3}
 _ZERO_LETTERS = {"oh", "o"}
 _DASHES = {"dash", "hyphen"}
+_JOINERS = {"dash": "-", "hyphen": "-", "underscore": "_", "dot": "."}  # said between the characters of a name
 _DIGIT_RUN_MIN = 7
 
 # written numerals Whisper emits: "555-1234", "4111", "(415)", "+1"; not times, decimals, prices or "1,000"
@@ -114,7 +115,7 @@ def _split(index: int, raw: str) -> _Word:
         core = core[1:]  # "21 -seater lane": Whisper's "21-Seater" split in two; a number keeps its dash
     trail = text[len(text.rstrip(_PUNCT)) :] if core else ""
     says_is = False
-    if core.lower().endswith(("'s", "’s")) and core[:-2].lower() in _SECRET_LABELS | {"code"}:
+    if core.lower().endswith(("'s", "’s")) and core[:-2].lower() in _SECRET_LABELS | {"code", "key", "phrase"}:
         core, says_is = core[:-2], True  # "password's" -> "password" + "is"
     return _Word(index, core, core.lower(), trail, says_is)
 
@@ -349,9 +350,25 @@ def normalise_words(words: Sequence[str]) -> tuple[NormalisedSpeech, list[tuple[
         if low == "dot" and out.last_is_wordish() and nxt is not None and nxt.core[:1].isalnum() and not _ended(ws, i):
             out.add(".", w.index, w.index, glue=True)
             out.glue_next = True
-        elif low in ("underscore",) and out.last_is_wordish() and nxt is not None and not _ended(ws, i):
-            out.add("_", w.index, w.index, glue=True)
+        elif (
+            low in ("underscore", *_DASHES)
+            and out.last_is_wordish()
+            and nxt is not None
+            and nxt.core[:1].isalnum()
+            and not _ended(ws, i)
+            and (low == "underscore" or _spelled(ws[i - 1]) or _spelled(nxt) or _email_at_ahead(ws, i + 1))
+        ):
+            # "jane dash doe at gmail dot com", "s k dash live": a dash inside a name; elsewhere "dash" is a word
+            out.add(_JOINERS[low], w.index, w.index, glue=True)
             out.glue_next = True
+        elif (g := _spelled_end(ws, i)) > i:
+            # "j o h n at gmail dot com", "x y z 1 2 3": characters read one at a time are one word
+            for u in ws[i:g]:
+                text = _JOINERS.get(u.low) or (str(_DIGIT_WORDS[u.low]) if u.low in _DIGIT_WORDS else u.core)
+                out.add(text, u.index, u.index, glue=u is not w)
+            _trail(out, ws[g - 1])
+            i = g
+            continue
         elif low == "at" and out.last_is_wordish() and not _ended(ws, i) and _domain_ahead(ws, i + 1):
             out.add("@", w.index, w.index, glue=True)
             out.glue_next = True
@@ -364,6 +381,28 @@ def normalise_words(words: Sequence[str]) -> tuple[NormalisedSpeech, list[tuple[
         _trail(out, ws[i])
         i += 1
     return out.build(), digit_runs
+
+
+def _spelled_end(ws: list[_Word], i: int) -> int:
+    """Index after the characters read one at a time from ``ws[i]`` ("j o h n", "a b c 1 2 3", "x, y, z"), or i:
+    at least two letters, not only "I" and "a" ("so I a"), joined by commas or a dash but no sentence end."""
+    j = i
+    while j < len(ws) and (_one_char(ws[j]) or ws[j].core.isdigit()) and not (j > i and ws[j - 1].ends_sentence):
+        j += 1
+        if j + 1 < len(ws) and ws[j].low in _JOINERS and not ws[j - 1].trail and _one_char(ws[j + 1]):
+            j += 1  # "a dash b"
+    letters = [u.low for u in ws[i:j] if len(u.core) == 1 and u.core.isalpha()]
+    return j if len(letters) >= 2 and not set(letters) <= {"i", "a"} and ws[i].core.isalpha() else i
+
+
+def _email_at_ahead(ws: list[_Word], k: int) -> bool:
+    """An e-mail's "at" within the next few words ("jane dash doe at gmail dot com")."""
+    for m in range(k, min(len(ws), k + 4)):
+        if ws[m].low == "at" and _domain_ahead(ws, m + 1):
+            return True
+        if ws[m].trail:
+            return False
+    return False
 
 
 def _ended(ws: list[_Word], i: int) -> bool:
@@ -401,6 +440,16 @@ def _domain_ahead(ws: list[_Word], k: int) -> bool:
 # "my password is X"
 
 _SECRET_LABELS = frozenset({"password", "passcode", "passphrase", "passwd", "pin", "pincode"})
+# Whisper writes "password" as two words when the speaker lingers on it ("my pass word is ...").
+_PASS_HALVES = frozenset({"word", "code", "phrase"})
+# "my stream key is ...", "the API key is ...": a streamer's stream key lets anyone go live on their channel.
+_KEY_QUALIFIERS = frozenset(
+    {"stream", "api", "secret", "private", "license", "licence", "product", "access", "recovery", "auth",
+     "activation", "wallet", "encryption"}
+)  # fmt: skip
+# A wallet's seed phrase is 12 to 24 words read one after another, often with commas between them.
+_PHRASE_QUALIFIERS = frozenset({"seed", "recovery", "secret", "backup", "mnemonic", "wallet"})
+_PHRASE_MAX_WORDS = 24
 _CODE_QUALIFIERS = frozenset(
     {"pin", "security", "verification", "access", "door", "gate", "alarm", "safe", "entry", "login", "otp", "2fa",
      "unlock", "confirmation", "authentication", "auth", "sms", "backup", "recovery"}
@@ -419,36 +468,58 @@ _FILLERS = frozenset({"um", "uh", "erm", "er", "ah", "hmm", "like", "well", "bas
 _STOP_BEFORE = frozenset({"and", "but", "so", "because", "or", "then", "okay", "ok", "right"})
 
 
-def _label_end(ws: list[_Word], i: int) -> int:
-    """Index after a secret label starting at i ("password", "pin code", "security code"), or i if none."""
+def _label_end(ws: list[_Word], i: int) -> tuple[int, bool]:
+    """Index after a secret label starting at i ("password", "pass word", "pin code", "security code", "stream
+    key", "seed phrase"), or i if none; and whether it announces a seed phrase (many words, commas inside)."""
     low = ws[i].low
     nxt = ws[i + 1].low if i + 1 < len(ws) else ""
+    joined = not ws[i].trail
+    if low == "pass" and nxt in _PASS_HALVES and joined:
+        return i + 2, False
     if low in _SECRET_LABELS:
-        return i + 2 if nxt in ("code", "number") and not ws[i].trail else i + 1
-    if low in _CODE_QUALIFIERS and nxt == "code" and not ws[i].trail:
-        return i + 2
+        return (i + 2 if nxt in ("code", "number") and joined else i + 1), False
+    if low in _CODE_QUALIFIERS and nxt == "code" and joined:
+        return i + 2, False
+    if low in _KEY_QUALIFIERS and nxt in ("key", "token") and joined:
+        return i + 2, False
+    if low in _PHRASE_QUALIFIERS and nxt in ("phrase", "phrases", "words") and joined:
+        return i + 2, True
     if low in ("one", "two") and nxt in ("time", "factor") and i + 2 < len(ws) and ws[i + 2].low == "code":
-        return i + 3
-    return i
+        return i + 3, False
+    return i, False
 
 
-def _spoken_secrets(ws: list[_Word]) -> list[tuple[int, int]]:
+def _spoken_secrets(ws: list[_Word]) -> list[tuple[int, int, PiiKind]]:
     found = []
     for i in range(len(ws)):
-        j = _label_end(ws, i)
+        j, phrase = _label_end(ws, i)
         if j == i or j >= len(ws):
             continue
         label_last = ws[j - 1]
         if label_last.ends_sentence:
             continue
-        if ":" not in label_last.trail and not label_last.says_is:
+        # "my seed phrases, river, ...": Whisper's "phrase is" said with a pause
+        says_is = label_last.says_is or (label_last.low == "phrases" and label_last.trail == ",")
+        if ":" not in label_last.trail and not says_is:
             if ws[j].low not in _LINKS or ws[j].ends_sentence:
                 continue
             j += 1
-        value = _value_after(ws, j, _NOT_SECRET_START, _SECRET_MAX_WORDS, comma_ends=True)
+        most = _PHRASE_MAX_WORDS if phrase else _SECRET_MAX_WORDS
+        value = _value_after(ws, j, _NOT_SECRET_START, most, comma_ends=not phrase, spelled_as_one=True)
         if value is not None:
-            found.append(value)
+            found.append((*value, PiiKind.SEED_PHRASE if phrase else PiiKind.SECRET))
     return found
+
+
+def open_secret_value(words: Sequence[str]) -> int | None:
+    """Index of the first word of a secret announced in ``words`` ("my seed phrase is apple, banana, ...") whose
+    value runs to the last word, so may go on in words not heard yet; None if there is none. The live guard
+    reads back to it: a seed phrase or a key read character by character lasts longer than its usual context."""
+    units = _units(words)
+    if not units or units[-1].ends_sentence:
+        return None
+    last = units[-1].index
+    return next((a for a, b, _ in reversed(_spoken_secrets(units)) if b == last), None)
 
 
 def _value_after(
@@ -459,25 +530,45 @@ def _value_after(
     *,
     comma_ends: bool,
     whole_digits: int | None = None,
+    spelled_as_one: bool = False,
 ) -> tuple[int, int] | None:
     """Word range of what a label announces, from ``ws[j]`` (just after its "is"): fillers skipped ("the password
     is, um, hunter two"), nothing when it opens like talk about the thing (``not_start``), then up to the end of
     the sentence (or a comma), a joining word ("and", "so") or ``max_words``. With ``whole_digits``, a comma
-    after that many digits ends it too: "9098812247, just say I sent you" is a whole phone number and talk."""
+    after that many digits ends it too: "9098812247, just say I sent you" is a whole phone number and talk.
+    With ``spelled_as_one``, characters read one at a time ("2, 2, 7, 1, 9, 0", "x y z 1 2 3", "s k dash live")
+    count as one word and the commas between them end nothing: a code is read that way."""
     while j < len(ws) and ws[j].low in _FILLERS and not ws[j].ends_sentence:
         j += 1
     if j >= len(ws) or ws[j].low in not_start:
         return None
     k = j
-    digits = 0
-    while k < len(ws) and k - j < max_words and ws[k].low not in _STOP_BEFORE:
+    digits = said = 0
+    while k < len(ws) and ws[k].low not in _STOP_BEFORE:
+        spelled_on = spelled_as_one and k > j and _spelled(ws[k]) and _spelled(ws[k - 1])
+        if not spelled_on:
+            if said == max_words:
+                break
+            said += 1
         k += 1
         digits += _digits_said(ws[k - 1])
-        if ws[k - 1].ends_sentence or (comma_ends and "," in ws[k - 1].trail):
+        one_char_next = spelled_as_one and k < len(ws) and _one_char(ws[k - 1]) and _one_char(ws[k])
+        if ws[k - 1].ends_sentence or (comma_ends and "," in ws[k - 1].trail and not one_char_next):
             break
         if whole_digits is not None and digits >= whole_digits and "," in ws[k - 1].trail:
             break
     return (ws[j].index, ws[k - 1].index) if k > j else None
+
+
+def _one_char(w: _Word) -> bool:
+    """A character read on its own: "x", "7", "seven", "oh"."""
+    return (len(w.core) == 1 and w.core.isalnum()) or w.low in _DIGIT_WORDS or w.low in _ZERO_LETTERS
+
+
+def _spelled(w: _Word) -> bool:
+    """Part of something read character by character: one character, a written number, or a joiner said as a
+    word ("dash", "underscore", "dot")."""
+    return _one_char(w) or w.core.isdigit() or w.low in _JOINERS
 
 
 def _digits_said(w: _Word) -> int:
@@ -701,8 +792,7 @@ class SpokenPiiFinder:
             spans.extend((a, b, PiiKind.DIGITS, 0.45) for a, b in _broken_digit_runs(units))
         if PiiKind.ADDRESS in kinds:
             spans.extend((a, b, PiiKind.ADDRESS, 0.6) for a, b in _misheard_streets(units))
-        if PiiKind.SECRET in kinds:
-            spans.extend((a, b, PiiKind.SECRET, 0.85) for a, b in _spoken_secrets(units))
+        spans.extend((a, b, kind, 0.85) for a, b, kind in _spoken_secrets(units) if kind in kinds)
         # Weakest: a number heard as one keeps the kind its own rule gives it; the label adds the misheard words.
         spans.extend((a, b, kind, 0.4) for a, b, kind in _labelled_numbers(units) if kind in kinds)
         return [self._pii(speech, s) for s in _merge_word_spans(spans)]

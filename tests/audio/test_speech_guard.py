@@ -553,3 +553,99 @@ def test_a_word_at_its_deadline_that_may_be_a_digit_is_bleeped(before, forced, a
         assert " ".join(w.text.strip() for w in risky) == bleeped
     finally:
         guard.close()
+
+
+class Transcript:
+    """Hears exactly the words said whose end lies in the window (an ideal recognizer, scripted)."""
+
+    def __init__(self, words: list[Word]) -> None:
+        self.words = words
+
+    def transcribe(self, audio, offset=0.0):
+        end = offset + len(audio) / 16000
+        return [w for w in self.words if w.start >= offset - 0.01 and w.end <= end - 0.05]
+
+
+class LoudIsSpeech:
+    """A voice activity detector for ``talk``'s buzz: a 32 ms chunk with any power in it is speech."""
+
+    chunk = 512
+
+    def __init__(self) -> None:
+        self.rest = np.zeros(0, np.float32)
+
+    def feed(self, audio):
+        x = np.concatenate([self.rest, audio])
+        n = len(x) // self.chunk
+        self.rest = x[n * self.chunk :]
+        return (np.abs(x[: n * self.chunk]).reshape(n, self.chunk).mean(axis=1) > 0.01).astype(np.float32)
+
+
+def _said_slowly(text: str, step: float) -> tuple[list[Word], np.ndarray]:
+    """One word every ``step`` seconds from 1 s on, each voiced for ``step - 0.1`` s, then 1.5 s of silence."""
+    words = _words_at(1.0, text, step=step)
+    words = [Word(w.text, w.start, w.start + step - 0.1, w.probability) for w in words]
+    parts: list[tuple[float, bool]] = [(1.0, False)]
+    for _ in words:
+        parts += [(step - 0.1, True), (0.1, False)]
+    return words, talk(*parts, (1.5, False))
+
+
+@pytest.mark.parametrize(
+    ("text", "secret", "step"),
+    [
+        # 12 seed words at 0.9 s a word: the label is 11 s old when the last one is said
+        (
+            "hey chat so my seed phrase is apple, banana, sneakers, dog, elephant, frog, grape, house, igloo, "
+            "jacket, kite, lemon. anyway let us keep playing",
+            "apple, banana, sneakers, dog, elephant, frog, grape, house, igloo, jacket, kite, lemon.",
+            0.9,
+        ),
+        (
+            "oops my stream key is live underscore 4 4 7 1 2 underscore a b c d e f g h j k. anyway let us play",
+            "live underscore 4 4 7 1 2 underscore a b c d e f g h j k.",
+            0.45,
+        ),
+    ],
+)
+def test_a_long_secret_is_hidden_to_its_last_word_live(text, secret, step):
+    """A seed phrase or a key read character by character outlasts the words the finder usually reads before a
+    window: the guard reads back to its label, so its last words are as hidden as its first, and talk after it
+    is not."""
+    words, audio = _said_slowly(text, step)
+    guard = StreamingSpeechGuard(
+        ProtectionSettings(), recognizer=Transcript(words), vad=LoudIsSpeech(), delay_s=2.0, align=False
+    )
+    try:
+        block = 16000 // 10
+        for i in range(0, len(audio), block):  # as if in real time: the guard keeps up with each block
+            guard.feed(AudioBlock(i / 16000, audio[i : i + block, None], 16000))
+            assert wait_for(lambda: not guard._inbox and guard._busy_since is None, 5.0)
+            assert guard.ruled_until() >= (i + block) / 16000 - 2.0, "a block was not ruled on by its deadline"
+        end = len(audio) / 16000
+        assert wait_for(lambda: guard.ruled_until() >= end - 1.0, 10.0)
+        hidden = guard.redactions(0.0, end)
+        first = len(text.split()) - len(text.split(secret, 1)[1].split()) - len(secret.split())
+        for k, w in enumerate(words):
+            mid = (w.start + w.end) / 2
+            in_secret = first <= k < first + len(secret.split())
+            assert any(r.t_from <= mid < r.t_to for r in hidden) == in_secret, (k, w.text, hidden)
+    finally:
+        guard.close()
+
+
+def test_the_words_of_a_secret_still_being_said_are_bleeped_at_their_deadline():
+    """At the deadline a window has heard "... cherry dog" but is not sure of them yet, and the label ("my seed
+    phrase is") was ruled on windows ago: any word may be the next seed word, so all of them are bleeped."""
+    guard = StreamingSpeechGuard(ProtectionSettings(), recognizer=EchoRecognizer(), finder=NoPii())
+    try:
+        said = _words_at(90.0, "so my seed phrase is apple banana")
+        guard._committed.extend(said)
+        guard._ruled = said[-1].end + 0.05
+        words = _words_at(guard._ruled + 0.05, "cherry dog")
+        now = words[0].start + 1.9  # cherry is due
+        guard._rule(words, words[0].start - 0.01, False, now, [], said[-3].start, now)
+        (bleep,) = guard.redactions(words[0].start, words[0].end)
+        assert bleep.t_from <= words[0].start
+    finally:
+        guard.close()

@@ -68,6 +68,13 @@ def written(sentence: str) -> str:
         ("192 .168. 0. 42.", "192.168 0 42."),  # one run: nine digits (test_digit_runs_from_normaliser)
         ("it scored 4 .5", "it scored 4.5"),
         ("gmail .com", "gmail com"),  # only a dot before digits after digits is a word of its own
+        # characters read one at a time are one word; a dash joins a name only inside an e-mail or a spelled code
+        ("j o h n at gmail dot com", "john@gmail.com"),
+        ("x, y, z, 1, 2, 3.", "xyz123."),
+        ("jane dash doe at outlook dot com", "jane-doe@outlook.com"),
+        ("s k dash live", "sk-live"),
+        ("I'll dash home", "I'll dash home"),
+        ("so I a guess", "so I a guess"),
     ],
 )
 def test_normaliser(spoken: str, text: str) -> None:
@@ -136,6 +143,9 @@ def test_digit_runs_from_normaliser() -> None:
         ("double seven triple oh one two three", [(PiiKind.DIGITS, "double seven triple oh one two three")]),
         ("The game server live at 10 .0 .0 .15 on the home network.", [(PiiKind.IP_ADDRESS, "10 .0 .0 .15")]),
         ("The meetup is at my place 21 -seater lane, so bring snacks.", [(PiiKind.ADDRESS, "21 -seater lane,")]),
+        # the whole user name, however it is read
+        ("it's j o h n at gmail dot com okay", [(PiiKind.EMAIL, "j o h n at gmail dot com")]),
+        ("contact jane hyphen doe at proton dot me.", [(PiiKind.EMAIL, "jane hyphen doe at proton dot me.")]),
     ],
 )
 def test_spoken_pii(finder: SpokenPiiFinder, words: str | list[str], expected: list[tuple[PiiKind, str]]) -> None:
@@ -154,6 +164,18 @@ def test_spoken_pii(finder: SpokenPiiFinder, words: str | list[str], expected: l
         ("ok so the password is, um, hunter two", "hunter two"),
         ("the security code is seven seven one", "seven seven one"),
         ("wifi pin code is nine nine", "nine nine"),
+        # Whisper splits the label when the speaker lingers on it
+        ("my wifi pass word is tangerine.", "tangerine."),
+        ("the pass code is 7 7 3 1. Anyway", "7 7 3 1."),
+        # a code read digit by digit is one word, commas and all
+        ("my verification code is 2, 2, 7, 1, 9, 0. Thanks", "2, 2, 7, 1, 9, 0."),
+        # a streamer's stream key, read out character by character
+        (
+            "my stream key is live underscore 4 4 7 1 2 underscore a b c d e f. Oops",
+            "live underscore 4 4 7 1 2 underscore a b c d e f.",
+        ),
+        ("my twitch stream key is x y z 1 2 3 4 5 6 and", "x y z 1 2 3 4 5 6"),
+        ("my api key is s k dash live dash 4 e c 3 9 f.", "s k dash live dash 4 e c 3 9 f."),
     ],
 )
 def test_spoken_secret(finder: SpokenPiiFinder, sentence: str, expected: str) -> None:
@@ -164,6 +186,19 @@ def test_spoken_secret_is_capped() -> None:
     finder = SpokenPiiFinder(PiiRecognizer(kinds=[PiiKind.SECRET]))
     words = split_words("my password is one long phrase that keeps going on")
     assert said(finder, words) == [(PiiKind.SECRET, "one long phrase that")]
+    # a comma after a whole number still ends it: "5 people" is talk
+    assert said(finder, "passcode is 1234, 5 people joined") == [(PiiKind.SECRET, "1234,")]
+
+
+def test_a_seed_phrase_announced_is_found_whatever_its_words() -> None:
+    """Twelve words after "my seed phrase is", commas and all, even where Whisper heard no list word."""
+    finder = SpokenPiiFinder(PiiRecognizer(kinds=[PiiKind.SEED_PHRASE]))
+    words = "apple, banana, sneakers, dog, elephant, frog, grape, house, igloo, jacket, kite, lemon."
+    assert said(finder, f"ok my seed phrase is {words} Anyway") == [(PiiKind.SEED_PHRASE, words)]
+    assert said(finder, "the seed phrase is in my safe") == []
+    # Whisper's "phrases," for "phrase is" said with a pause; plural talk about phrases is no phrase
+    assert said(finder, f"my seed phrases, {words} Anyway") == [(PiiKind.SEED_PHRASE, words)]
+    assert said(finder, "seed phrases scare me") == said(finder, "seed phrases are written down") == []
 
 
 @pytest.mark.parametrize(
@@ -247,6 +282,10 @@ def test_spoken_terms(finder: SpokenPiiFinder, sentence: str | list[str], expect
         "twenty twenty four was a great year",
         "one hundred and twenty three people watched",
         "patch 1 .2 .3 is out",
+        "I'll dash home and be right back",
+        "we went to the U S A last year",
+        "the stream key is in the dashboard",
+        "I will pass on that, word is he left",
     ],
 )
 def test_spoken_not_pii(finder: SpokenPiiFinder, sentence: str) -> None:
