@@ -439,7 +439,7 @@ def _domain_ahead(ws: list[_Word], k: int) -> bool:
 # ---------------------------------------------------------------------------------------------------------------
 # "my password is X"
 
-_SECRET_LABELS = frozenset({"password", "passcode", "passphrase", "passwd", "pin", "pincode"})
+_SECRET_LABELS = frozenset({"password", "passcode", "passphrase", "passwd", "pin", "pincode", "cvv", "cvc", "csc"})
 # Whisper writes "password" as two words when the speaker lingers on it ("my pass word is ...").
 _PASS_HALVES = frozenset({"word", "code", "phrase"})
 # "my stream key is ...", "the API key is ...": a streamer's stream key lets anyone go live on their channel.
@@ -468,31 +468,41 @@ _FILLERS = frozenset({"um", "uh", "erm", "er", "ah", "hmm", "like", "well", "bas
 _STOP_BEFORE = frozenset({"and", "but", "so", "because", "or", "then", "okay", "ok", "right"})
 
 
-def _label_end(ws: list[_Word], i: int) -> tuple[int, bool]:
+def _label_end(ws: list[_Word], i: int) -> tuple[int, str]:
     """Index after a secret label starting at i ("password", "pass word", "pin code", "security code", "stream
-    key", "seed phrase"), or i if none; and whether it announces a seed phrase (many words, commas inside)."""
+    key", "seed phrase"), or i if none; and what it announces (``_ANNOUNCED``): a secret, a key or a phrase."""
     low = ws[i].low
     nxt = ws[i + 1].low if i + 1 < len(ws) else ""
     joined = not ws[i].trail
     if low == "pass" and nxt in _PASS_HALVES and joined:
-        return i + 2, False
+        return i + 2, "secret"
     if low in _SECRET_LABELS:
-        return (i + 2 if nxt in ("code", "number") and joined else i + 1), False
+        return (i + 2 if nxt in ("code", "number") and joined else i + 1), "secret"
     if low in _CODE_QUALIFIERS and nxt == "code" and joined:
-        return i + 2, False
+        return i + 2, "secret"
     if low in _KEY_QUALIFIERS and nxt in ("key", "token") and joined:
-        return i + 2, False
+        return i + 2, "key"
     if low in _PHRASE_QUALIFIERS and nxt in ("phrase", "phrases", "words") and joined:
-        return i + 2, True
+        return i + 2, "phrase"
     if low in ("one", "two") and nxt in ("time", "factor") and i + 2 < len(ws) and ws[i + 2].low == "code":
-        return i + 3, False
-    return i, False
+        return i + 3, "secret"
+    return i, ""
+
+
+# What a label announces: (most words, does a comma end it, kind). A password is a few words; a key read aloud
+# is long and Whisper garbles its joiners into words ("live on the score 4 4 7" for "live underscore 447"); a
+# seed phrase is 12 to 24 words with pauses between them.
+_ANNOUNCED = {
+    "secret": (_SECRET_MAX_WORDS, True, PiiKind.SECRET),
+    "key": (12, False, PiiKind.SECRET),
+    "phrase": (_PHRASE_MAX_WORDS, False, PiiKind.SEED_PHRASE),
+}
 
 
 def _spoken_secrets(ws: list[_Word]) -> list[tuple[int, int, PiiKind]]:
     found = []
     for i in range(len(ws)):
-        j, phrase = _label_end(ws, i)
+        j, label = _label_end(ws, i)
         if j == i or j >= len(ws):
             continue
         label_last = ws[j - 1]
@@ -504,10 +514,10 @@ def _spoken_secrets(ws: list[_Word]) -> list[tuple[int, int, PiiKind]]:
             if ws[j].low not in _LINKS or ws[j].ends_sentence:
                 continue
             j += 1
-        most = _PHRASE_MAX_WORDS if phrase else _SECRET_MAX_WORDS
-        value = _value_after(ws, j, _NOT_SECRET_START, most, comma_ends=not phrase, spelled_as_one=True)
+        most, comma_ends, kind = _ANNOUNCED[label]
+        value = _value_after(ws, j, _NOT_SECRET_START, most, comma_ends=comma_ends, spelled_as_one=True)
         if value is not None:
-            found.append((*value, PiiKind.SEED_PHRASE if phrase else PiiKind.SECRET))
+            found.append((*value, kind))
     return found
 
 

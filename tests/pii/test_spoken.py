@@ -164,6 +164,7 @@ def test_spoken_pii(finder: SpokenPiiFinder, words: str | list[str], expected: l
         ("ok so the password is, um, hunter two", "hunter two"),
         ("the security code is seven seven one", "seven seven one"),
         ("wifi pin code is nine nine", "nine nine"),
+        ("the CVV is 1 2 3", "1 2 3"),
         # Whisper splits the label when the speaker lingers on it
         ("my wifi pass word is tangerine.", "tangerine."),
         ("the pass code is 7 7 3 1. Anyway", "7 7 3 1."),
@@ -176,6 +177,11 @@ def test_spoken_pii(finder: SpokenPiiFinder, words: str | list[str], expected: l
         ),
         ("my twitch stream key is x y z 1 2 3 4 5 6 and", "x y z 1 2 3 4 5 6"),
         ("my api key is s k dash live dash 4 e c 3 9 f.", "s k dash live dash 4 e c 3 9 f."),
+        # a key is long, and tiny.en turns its joiners into words (espeak-ng's "underscore", spelled set)
+        (
+            "My stream key is live on the score 44712 on the score kqz. Let me reset",
+            "live on the score 44712 on the score kqz.",
+        ),
     ],
 )
 def test_spoken_secret(finder: SpokenPiiFinder, sentence: str, expected: str) -> None:
@@ -251,6 +257,12 @@ def test_talk_about_a_number_is_not_the_number(finder: SpokenPiiFinder, sentence
         ("hi I'm Jane Doh", [(PiiKind.TERM, "Jane Doh")]),  # ASR misspelling within the edit budget
         ("hi I'm Jane Dough", []),  # two edits on a 7-letter term: too far
         (["I", "went", "to", "Lincoln", "High."], [(PiiKind.TERM, "Lincoln High.")]),
+        # a listed name spelled out letter by letter
+        ("my name is Jane D O E", [(PiiKind.TERM, "Jane D O E")]),
+        (
+            "that's Springfield, S P R I N G F I E L D.",
+            [(PiiKind.TERM, "Springfield,"), (PiiKind.TERM, "S P R I N G F I E L D.")],
+        ),
     ],
 )
 def test_spoken_terms(finder: SpokenPiiFinder, sentence: str | list[str], expected: list[tuple[PiiKind, str]]) -> None:
