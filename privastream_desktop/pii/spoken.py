@@ -550,7 +550,7 @@ def _value_after(
     count as one word and the commas between them end nothing: a code is read that way."""
     while j < len(ws) and ws[j].low in _FILLERS and not ws[j].ends_sentence:
         j += 1
-    if j >= len(ws) or ws[j].low in not_start:
+    if j >= len(ws) or (ws[j].low in not_start and _spelled_end(ws, j) == j):  # "A B C 1 2 3" is no article
         return None
     k = j
     digits = said = 0
@@ -601,7 +601,8 @@ _NUMBER_LABELS = {
     "his": PiiKind.PHONE, "her": PiiKind.PHONE, "their": PiiKind.PHONE, "our": PiiKind.PHONE,
     "security": PiiKind.NATIONAL_ID, "social": PiiKind.NATIONAL_ID, "ssn": PiiKind.NATIONAL_ID,
     "passport": PiiKind.NATIONAL_ID, "license": PiiKind.NATIONAL_ID, "licence": PiiKind.NATIONAL_ID,
-    "tax": PiiKind.NATIONAL_ID, "account": PiiKind.DIGITS, "routing": PiiKind.DIGITS,
+    "tax": PiiKind.NATIONAL_ID, "account": PiiKind.DIGITS, "routing": PiiKind.DIGITS, "plate": PiiKind.DIGITS,
+    "registration": PiiKind.DIGITS,
 }  # fmt: skip
 _LABELLED_MAX_WORDS = 6
 # Digits that make a whole number of a kind (a phone with its area code, an SSN, a card): a comma after them ends it.
@@ -642,11 +643,19 @@ def _labelled_numbers(ws: list[_Word]) -> list[tuple[int, int, PiiKind]]:
             kind = _NUMBER_LABELS[before]
         elif prev in ("ssn", "social") or (prev == "number" and before == "id"):
             kind = PiiKind.NATIONAL_ID
+        elif prev == "plate" and before in ("license", "licence", "number", "my", "the", "his", "her", "their"):
+            kind = PiiKind.DIGITS  # "my license plate is A B C 1 2 3 4": a plate, read out
         else:
             continue
         # No comma ends it, "five five five, two one three" is one number, until it has its digits.
         value = _value_after(
-            ws, j + 1, _NOT_NUMBER_START, _LABELLED_MAX_WORDS, comma_ends=False, whole_digits=_WHOLE_DIGITS.get(kind)
+            ws,
+            j + 1,
+            _NOT_NUMBER_START,
+            _LABELLED_MAX_WORDS,
+            comma_ends=False,
+            whole_digits=_WHOLE_DIGITS.get(kind),
+            spelled_as_one=True,
         )
         if value is not None:
             found.append((*value, kind))

@@ -223,6 +223,9 @@ def test_a_seed_phrase_announced_is_found_whatever_its_words() -> None:
         ),
         # a number heard as one keeps its own kind and extent
         ("the card number is 4111 1111 1111 1111 and it went", [(PiiKind.CARD, "4111 1111 1111 1111")]),
+        # a plate read out, letter by letter ("A" is no article here)
+        ("my license plate is A B C 1 2 3 4.", [(PiiKind.DIGITS, "A B C 1 2 3 4.")]),
+        ("my plate number is 7 X Y Z 4 2 1. Anyway", [(PiiKind.DIGITS, "7 X Y Z 4 2 1.")]),
         # a comma after a whole number ends it: what follows is talk (Whisper beam search, "his number is ...")
         ("his number is 9098812247, just say I can't you.", [(PiiKind.PHONE, "9098812247,")]),
         # ... but not before: "fine, fine" was "five five"
@@ -244,6 +247,8 @@ def test_the_words_after_a_number_label_are_that_number(
         "my number is. Okay never mind",
         "the card number is on the screen",
         "what is my number",
+        "the plate is on the back of the car",
+        "my license plate is a custom one",
     ],
 )
 def test_talk_about_a_number_is_not_the_number(finder: SpokenPiiFinder, sentence: str) -> None:
