@@ -553,12 +553,14 @@ def _value_after(
     if j >= len(ws) or (ws[j].low in not_start and _spelled_end(ws, j) == j):  # "A B C 1 2 3" is no article
         return None
     k = j
-    digits = said = 0
+    digits = said = run = 0
     while k < len(ws) and ws[k].low not in _STOP_BEFORE:
         spelled_on = spelled_as_one and k > j and _spelled(ws[k]) and _spelled(ws[k - 1])
+        run = run + 1 if spelled_as_one and _spelled(ws[k]) else 0
         if not spelled_on:
-            if said == max_words:
-                break
+            after_code = k > j and ws[k - 1].low not in _JOINERS and _spelled_run(ws, k) >= 3  # "s k dash live"
+            if said == max_words or (spelled_as_one and run == 0 and after_code):
+                break  # the cap, or talk after a code read out ("2, 2, 7, 1, 9, 0 is my ...")
             said += 1
         k += 1
         digits += _digits_said(ws[k - 1])
@@ -568,6 +570,14 @@ def _value_after(
         if whole_digits is not None and digits >= whole_digits and "," in ws[k - 1].trail:
             break
     return (ws[j].index, ws[k - 1].index) if k > j else None
+
+
+def _spelled_run(ws: list[_Word], k: int) -> int:
+    """How many characters were read one at a time right before ``ws[k]``."""
+    n = 0
+    while k - n - 1 >= 0 and _spelled(ws[k - n - 1]):
+        n += 1
+    return n
 
 
 def _one_char(w: _Word) -> bool:
@@ -643,6 +653,8 @@ def _labelled_numbers(ws: list[_Word]) -> list[tuple[int, int, PiiKind]]:
             kind = _NUMBER_LABELS[before]
         elif prev in ("ssn", "social") or (prev == "number" and before == "id"):
             kind = PiiKind.NATIONAL_ID
+        elif prev == "code" and before == "area":
+            kind = PiiKind.PHONE  # "the area code is four one five": the start of a phone number
         elif prev == "plate" and before in ("license", "licence", "number", "my", "the", "his", "her", "their"):
             kind = PiiKind.DIGITS  # "my license plate is A B C 1 2 3 4": a plate, read out
         else:
@@ -657,6 +669,10 @@ def _labelled_numbers(ws: list[_Word]) -> list[tuple[int, int, PiiKind]]:
             whole_digits=_WHOLE_DIGITS.get(kind),
             spelled_as_one=True,
         )
+        if value is not None and prev == "code":
+            # an area code is part of a phone number only when the rest follows ("... and then five five five")
+            last = next(k for k, w in enumerate(ws) if w.index == value[1])
+            value = value if any(_starts_number(w) for w in ws[last + 1 : last + 5]) else None
         if value is not None:
             found.append((*value, kind))
     return found

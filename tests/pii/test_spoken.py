@@ -168,6 +168,7 @@ def test_spoken_pii(finder: SpokenPiiFinder, words: str | list[str], expected: l
         # Whisper splits the label when the speaker lingers on it
         ("my wifi pass word is tangerine.", "tangerine."),
         ("the pass code is 7 7 3 1. Anyway", "7 7 3 1."),
+        ("my verification code is 2 2 7 1 9 0 thanks chat", "2 2 7 1 9 0"),
         # a code read digit by digit is one word, commas and all
         ("my verification code is 2, 2, 7, 1, 9, 0. Thanks", "2, 2, 7, 1, 9, 0."),
         # a streamer's stream key, read out character by character
@@ -223,6 +224,9 @@ def test_a_seed_phrase_announced_is_found_whatever_its_words() -> None:
         ),
         # a number heard as one keeps its own kind and extent
         ("the card number is 4111 1111 1111 1111 and it went", [(PiiKind.CARD, "4111 1111 1111 1111")]),
+        ("the area code is four one five and then five five five", [(PiiKind.PHONE, "four one five")]),
+        # talk after a number read out digit by digit is talk (the live trace's "... 2, 2, 2 is my")
+        ("is my number is 5, 5, 5, 2, 5, 5, 2, 2, 2 is my", [(PiiKind.DIGITS, "5, 5, 5, 2, 5, 5, 2, 2, 2")]),
         # a plate read out, letter by letter ("A" is no article here)
         ("my license plate is A B C 1 2 3 4.", [(PiiKind.DIGITS, "A B C 1 2 3 4.")]),
         ("my plate number is 7 X Y Z 4 2 1. Anyway", [(PiiKind.DIGITS, "7 X Y Z 4 2 1.")]),
@@ -248,6 +252,7 @@ def test_the_words_after_a_number_label_are_that_number(
         "the card number is on the screen",
         "what is my number",
         "the plate is on the back of the car",
+        "the area code is 415. Nice city",
         "my license plate is a custom one",
     ],
 )
