@@ -1,6 +1,6 @@
 """Spoken PII: how much is hidden, how much else is touched, how fast, and the live delay it needs.
 
-    python benchmarks/bench_speech.py [--voices espeak,piper] [--set main,heldout,fresh,chatter] [--no-live]
+    python benchmarks/bench_speech.py [--voices espeak,piper] [--set main,heldout,fresh,chatter,spelled] [--no-live]
                                       [--delay 2.0] [--trace]
 
 The test sets are in ``privastream_desktop/audio/speech_samples.py``: "main", 12
@@ -9,7 +9,9 @@ an SSN, a password, an IP address, and numbers that are not PII), and "heldout",
 12 more with other numbers, names, streets and hosts, written before any rule was
 tuned (later rounds looked at its misses too); "fresh", 13 more written on
 2026-11-24 before that day's changes; "chatter", benign talk phrased like PII
-announcements. Each in espeak-ng's robotic voice and Piper's natural "joe" voice.
+announcements; "spelled", codes, keys, e-mails and a seed phrase read out
+(2026-11-25). Each in espeak-ng's robotic voice and Piper's natural "joe" voice.
+To compare two versions of the finder on the same words, use ``bench_finder_ab.py``.
 Every segment is synthesised on its own, so the exact samples of each PII interval
 are known. Figures are printed per set: tune on "main", judge on the others.
 
