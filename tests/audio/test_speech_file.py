@@ -6,7 +6,7 @@ from privastream_desktop.audio.asr import FILE_ASR_MODEL, SpeechRecognizer, Word
 from privastream_desktop.audio.blocks import AudioBlock
 from privastream_desktop.audio.redactor import AudioRedactor
 from privastream_desktop.audio.speech_guard import redact_speech_file, shared_recognizer
-from privastream_desktop.audio.speech_samples import SCRIPTS, synthesize
+from privastream_desktop.audio.speech_samples import SCRIPTS, B, synthesize
 from privastream_desktop.engine import ProtectionSettings
 from tests.audio.speech_helpers import changed_mask, covered, needs_espeak, phone_clip
 
@@ -99,3 +99,21 @@ def test_whisper_base_hears_a_file_too_and_what_only_it_hears_is_hidden():
     assert not any(r.overlaps(a, b) for r in alone), "the double should hide nothing on its own"
     redactions = redact_speech_file(clip.audio, clip.rate, ProtectionSettings(), recognizer=garbled, other=base)
     assert any(r.t_from <= a + 0.3 and r.t_to >= b - 0.3 for r in redactions), redactions
+
+
+def test_codes_and_keys_read_out_are_hidden_to_their_last_character():
+    """Real voice, real models: a stream key read character by character and a 6-digit code, each after its label
+    ("my stream key is", "my verification code is"), are hidden whole; the talk after them is not (beyond the
+    padding for Whisper's timestamp error)."""
+    from privastream_desktop.audio.speech_samples import SPELLED_SCRIPTS
+
+    settings = ProtectionSettings()
+    for name, after in (("stream_key_s", "let me reset that."), ("otp_s", "thanks. I will read chat now.")):
+        clip = synthesize(name, [*SPELLED_SCRIPTS[name][:2], B(after)], voice="espeak")
+        redactions = redact_speech_file(clip.audio, clip.rate, settings)
+        out = AudioRedactor("bleep").apply(AudioBlock(0.0, clip.audio, clip.rate), redactions).samples
+        changed = changed_mask(clip.audio, out)
+        ((_, a, b),) = clip.pii
+        assert covered(changed, clip.rate, a, b) >= 0.9, (name, redactions)
+        start, end = clip.benign[-1]
+        assert covered(changed, clip.rate, start + settings.speech_pad_s + 0.35, end) == 0.0, (name, redactions)
