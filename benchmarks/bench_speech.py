@@ -198,13 +198,24 @@ def live_mode(
     label: str = "",
     trace: bool = False,
     tuning: dict[str, float | bool] | None = None,
+    replay: float | None = None,
 ) -> None:
+    """The live guard on the set's utterances back to back, fed 20 ms blocks. In real time by default; with
+    ``replay`` (seconds one recognition is taken to last), on a simulated clock as fast as the guard goes: the
+    guard rules on every block before the next is fed, and its bleeps count from ``replay`` s after the block
+    that made them. A replay hears the same audio the same way every run (greedy decoding, one thread), so two
+    versions of a rule compare without the noise of real time; only a real-time run says whether the CPU keeps
+    up (deadline misses)."""
     stream = concatenate(samples, pause_s=1.0)
+    mode = "real time" if replay is None else f"replayed (each recognition taken as {replay} s)"
     print(
-        f"\n== live, real time: {label}{stream.voice}, {stream.duration:.0f} s, 20 ms blocks at 48 kHz, "
-        f"delay {delay} s =="
+        f"\n== live, {mode}: {label}{stream.voice}, {stream.duration:.0f} s, 20 ms blocks at 48 kHz, delay {delay} s =="
     )
-    guard = StreamingSpeechGuard(settings, delay_s=delay, trace=trace, **(tuning or {}))
+    sim = [0.0]  # replay: the simulated clock, stream seconds
+    clock = time.monotonic if replay is None else (lambda: sim[0] + replay)
+    guard = StreamingSpeechGuard(settings, delay_s=delay, trace=trace, clock=clock, **(tuning or {}))
+    if replay is not None:  # the guard's deadline estimates use measured recognition times: take them as given
+        _replay_timing(guard, replay)
     block_ends: list[float] = []
     late: list[tuple[float, float]] = []  # (block end, lag) for the trace
     pending: list[float] = []  # block end times (clock), in order
@@ -245,38 +256,82 @@ def live_mode(
                     late.append((end, now - end))
             time.sleep(0.005)
 
-    t0 = time.monotonic() + 0.2
-    watcher = threading.Thread(target=watch, daemon=True)
-    watcher.start()
-    for i in range(0, len(stream.audio), BLOCK):
-        chunk = stream.audio[i : i + BLOCK, None]
-        end = t0 + (i + len(chunk)) / LIVE_RATE  # a sound card hands a block over once its last sample is in
-        while (wait := end - time.monotonic()) > 0:
-            time.sleep(min(wait, 0.005))
-        guard.feed(AudioBlock(t0 + i / LIVE_RATE, chunk, LIVE_RATE))
-        with lock:
-            pending.append(end)
-            fed.append((t0 + i / LIVE_RATE, i))
-        block_ends.append(end)
-    # The microphone keeps going after the test set: a little more silence lets the last words be ruled on.
-    tail = np.zeros(int(1.5 * LIVE_RATE), np.float32)
-    for i in range(0, len(tail), BLOCK):
-        end = t0 + (len(stream.audio) + i + BLOCK) / LIVE_RATE
-        while (wait := end - time.monotonic()) > 0:
-            time.sleep(min(wait, 0.005))
-        guard.feed(AudioBlock(t0 + (len(stream.audio) + i) / LIVE_RATE, tail[i : i + BLOCK, None], LIVE_RATE))
-    deadline = time.monotonic() + 10
-    while (pending or judged[0] < len(fed)) and time.monotonic() < deadline:
-        time.sleep(0.05)
-    done.set()
-    watcher.join()
+    if replay is not None:
+        t0 = 0.0
+        # as in real time, 1.5 s of silence after the set; then until its last block is due, to judge it
+        audio = np.concatenate([stream.audio, np.zeros(int((1.5 + delay) * LIVE_RATE), np.float32)])
+        for i in range(0, len(audio), BLOCK):
+            end = t0 + (i + BLOCK) / LIVE_RATE
+            sim[0] = end
+            guard.feed(AudioBlock(t0 + i / LIVE_RATE, audio[i : i + BLOCK, None], LIVE_RATE))
+            if i < len(stream.audio):
+                pending.append(end)
+                fed.append((t0 + i / LIVE_RATE, i))
+            if not guard.wait_idle(60.0):
+                break  # crashed or hung: what is left is never ruled on, and counted so
+            found.update(guard.redactions(t0 - 1, end + 1))
+            ruled = guard.ruled_until()
+            visible = end + replay  # what this block's ruling made is there from then until the next one's
+            judge(ruled, visible + BLOCK / LIVE_RATE - 1e-9)
+            while pending and pending[0] <= ruled:
+                done_at = pending.pop(0)
+                latencies.append(visible - done_at)
+                late.append((done_at, visible - done_at))
+    else:
+        t0 = time.monotonic() + 0.2
+        watcher = threading.Thread(target=watch, daemon=True)
+        watcher.start()
+        for i in range(0, len(stream.audio), BLOCK):
+            chunk = stream.audio[i : i + BLOCK, None]
+            end = t0 + (i + len(chunk)) / LIVE_RATE  # a sound card hands a block over once its last sample is in
+            while (wait := end - time.monotonic()) > 0:
+                time.sleep(min(wait, 0.005))
+            guard.feed(AudioBlock(t0 + i / LIVE_RATE, chunk, LIVE_RATE))
+            with lock:
+                pending.append(end)
+                fed.append((t0 + i / LIVE_RATE, i))
+            block_ends.append(end)
+        # The microphone keeps going after the test set: a little more silence lets the last words be ruled on.
+        tail = np.zeros(int(1.5 * LIVE_RATE), np.float32)
+        for i in range(0, len(tail), BLOCK):
+            end = t0 + (len(stream.audio) + i + BLOCK) / LIVE_RATE
+            while (wait := end - time.monotonic()) > 0:
+                time.sleep(min(wait, 0.005))
+            guard.feed(AudioBlock(t0 + (len(stream.audio) + i) / LIVE_RATE, tail[i : i + BLOCK, None], LIVE_RATE))
+        deadline = time.monotonic() + 10
+        while (pending or judged[0] < len(fed)) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        done.set()
+        watcher.join()
+    lat = np.array(latencies or [np.inf])
     unruled = len(pending)
-    lat = np.array(latencies)
     redactions = sorted(found | set(guard.redactions(t0 - 1, t0 + stream.duration + 1)), key=lambda r: r.t_from)
     failure = guard.failure
     stats = guard.stats
     windows = list(guard.trace or ())
     guard.close()
+    _report_live(stream, samples, delay, lat, unruled, heard, judged, fed, redactions, failure, stats, t0)
+    if trace:
+        print_trace(stream, t0, windows, late, redactions, delay, heard)
+
+
+def _replay_timing(guard: StreamingSpeechGuard, busy: float) -> None:
+    """Replace the guard's two measured times with ``busy``: how long the next recognition may take, and how long
+    this one took when deciding whether to align. Measured, they differ by milliseconds between runs and move
+    decisions at the margin."""
+    from privastream_desktop.audio.speech_guard import _ALIGN_SLACK_S
+
+    def time_to_align(now: float) -> bool:
+        if guard._ruled + guard.delay_s - (now + busy) >= _ALIGN_SLACK_S:
+            return True
+        guard.stats.align_skipped += 1
+        return False
+
+    guard._busy_bound = lambda: busy  # type: ignore[method-assign]
+    guard._time_to_align = time_to_align  # type: ignore[method-assign]
+
+
+def _report_live(stream, samples, delay, lat, unruled, heard, judged, fed, redactions, failure, stats, t0) -> None:
     block_s = BLOCK / LIVE_RATE
     misses = int((lat > delay - block_s).sum()) + unruled
     print(
@@ -312,8 +367,6 @@ def live_mode(
         f"forced alignment: {stats.aligned_windows} windows with PII aligned, {stats.aligned_words}/"
         f"{stats.align_words} of their words placed, {stats.align_skipped} too close to their deadline"
     )
-    if trace:
-        print_trace(stream, t0, windows, late, redactions, delay, heard)
 
 
 def _played_at(heard: np.ndarray, rate: int, times: np.ndarray) -> np.ndarray:
@@ -485,6 +538,13 @@ def main() -> None:
     )
     parser.add_argument("--no-snap", action="store_true", help="keep the full padding (no pulling edges to pauses)")
     parser.add_argument("--no-align", action="store_true", help="no forced alignment of bleep edges")
+    parser.add_argument(
+        "--replay",
+        type=float,
+        default=None,
+        metavar="BUSY",
+        help="live runs on a simulated clock, each recognition taken to last BUSY s (e.g. 0.15): the same every run",
+    )
     args = parser.parse_args()
     print(machine_line())
     settings = ProtectionSettings()
@@ -509,7 +569,15 @@ def main() -> None:
             for voice in voices:
                 live = test_set((voice,), rate=LIVE_RATE, which=which, gap_s=args.gap)
                 if live:
-                    live_mode(live, settings, args.delay, label=f"set {which}, ", trace=args.trace, tuning=tuning)
+                    live_mode(
+                        live,
+                        settings,
+                        args.delay,
+                        label=f"set {which}, ",
+                        trace=args.trace,
+                        tuning=tuning,
+                        replay=args.replay,
+                    )
 
 
 if __name__ == "__main__":

@@ -746,6 +746,7 @@ class StreamingSpeechGuard:
 
         self._cond = threading.Condition()
         self._inbox: deque[AudioBlock] = deque()
+        self._idle = threading.Event()  # every block fed has been ingested and stepped on (``wait_idle``)
         self._closed = False
         self._crash: str | None = None
         self._busy_since: float | None = None  # clock() when the current recognition started
@@ -776,8 +777,15 @@ class StreamingSpeechGuard:
         with self._cond:
             if self._closed:
                 return
+            self._idle.clear()
             self._inbox.append(block)
             self._cond.notify()
+
+    def wait_idle(self, timeout: float) -> bool:
+        """Wait until every block fed so far has been taken in and ruled on as far as it can be; False on timeout.
+        For replays that feed audio faster than real time (``bench_speech.py --replay``) and for tests: the app
+        never waits on the guard."""
+        return self._idle.wait(timeout)
 
     def ruled_until(self) -> float:
         """Every sample before this time has been ruled on (its redactions, if any, are known)."""
@@ -821,6 +829,9 @@ class StreamingSpeechGuard:
                     self._ingest(blocks)
                 if self._t0 is not None:
                     self._step()
+                with self._cond:
+                    if not self._inbox:
+                        self._idle.set()
         except Exception as exc:  # fail closed: ruled_until stops, the pipeline silences what follows
             self._crash = f"speech recognition crashed: {type(exc).__name__}: {exc}"
         finally:

@@ -13,11 +13,14 @@ apt package of the test setup, Piper an optional pip install).
 from __future__ import annotations
 
 import functools
+import hashlib
 import io
+import os
 import shutil
 import subprocess
 import wave
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 from scipy.signal import resample_poly
@@ -274,6 +277,24 @@ def _piper_voice():  # pragma: no cover - optional
 
 
 def _piper(text: str, length_scale: float) -> tuple[np.ndarray, int]:  # pragma: no cover - optional
+    """Piper's voice for ``text``. Its model draws random noise, so every run says a sentence a little differently;
+    with ``PRIVASTREAM_SAMPLE_CACHE`` set to a folder (benchmarks only), each sentence is synthesised once and read
+    back from there, so two runs, or two versions of the code, hear the very same audio."""
+    cache = os.environ.get("PRIVASTREAM_SAMPLE_CACHE")
+    if cache:
+        key = hashlib.sha256(f"piper-joe|{length_scale}|{text}".encode()).hexdigest()[:24]
+        path = Path(cache) / f"{key}.npz"
+        if path.exists():
+            with np.load(path) as kept:
+                return kept["audio"], int(kept["rate"])
+        audio, rate = _piper_now(text, length_scale)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        np.savez(path, audio=audio, rate=rate)
+        return audio, rate
+    return _piper_now(text, length_scale)
+
+
+def _piper_now(text: str, length_scale: float) -> tuple[np.ndarray, int]:  # pragma: no cover - optional
     from piper import SynthesisConfig
 
     voice = _piper_voice()

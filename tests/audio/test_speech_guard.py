@@ -620,7 +620,7 @@ def test_a_long_secret_is_hidden_to_its_last_word_live(text, secret, step):
         block = 16000 // 10
         for i in range(0, len(audio), block):  # as if in real time: the guard keeps up with each block
             guard.feed(AudioBlock(i / 16000, audio[i : i + block, None], 16000))
-            assert wait_for(lambda: not guard._inbox and guard._busy_since is None, 5.0)
+            assert guard.wait_idle(5.0)
             assert guard.ruled_until() >= (i + block) / 16000 - 2.0, "a block was not ruled on by its deadline"
         end = len(audio) / 16000
         assert wait_for(lambda: guard.ruled_until() >= end - 1.0, 10.0)
