@@ -1001,7 +1001,8 @@ class StreamingSpeechGuard:
                 lo = min(at, forced.index(risky[0]) if risky else at)
                 hi = max(at, forced.index(risky[-1]) if risky else at)
                 risky = forced[lo : hi + 1]
-            bleep = self._provisional(risky, until=need, unchecked=unchecked, pauses=snap) if risky else None
+            kind = opened[1] if open_value and opened is not None else None  # a seed word is [SEED], not [EMAIL]
+            bleep = self._provisional(risky, until=need, unchecked=unchecked, pauses=snap, kind=kind) if risky else None
             if bleep is not None:  # only up to the new watermark: the next window rules on the rest
                 new.append(bleep)
                 self.stats.provisional += 1
@@ -1050,8 +1051,8 @@ class StreamingSpeechGuard:
         committed = [w for w in self._committed if w.end > before - 6.0][-16:]
         # A secret whose value is still being said (a seed phrase, a key read character by character) is read from
         # its label on, however long ago that was: without it, its later words would be talk.
-        if opened is not None and len(recent) - opened + _LABEL_WORDS > len(committed):
-            committed = recent[max(0, opened - _LABEL_WORDS) :]
+        if opened is not None and len(recent) - opened[0] + _LABEL_WORDS > len(committed):
+            committed = recent[max(0, opened[0] - _LABEL_WORDS) :]
         # New is what lies after the watermark and after the last word ruled on (its end may pass the watermark):
         # a word heard again with other times must not count twice ("2019 2019" is no 8-digit number).
         after = max(before, self._committed[-1].end if self._committed else before)
@@ -1169,6 +1170,7 @@ class StreamingSpeechGuard:
         *,
         unchecked: bool = False,
         pauses: PauseMap | None = None,
+        kind: PiiKind | None = None,
     ) -> SpeechRedaction | None:
         """A bleep over a tail that could still be PII. It never reaches back over audio already ruled on
         (``ruled_until``): that audio was heard, found harmless and maybe played. Whisper's time for the
@@ -1186,12 +1188,13 @@ class StreamingSpeechGuard:
         normed = tuple(_norm(w.text) for w in tail)
         if unchecked:
             kind = PiiKind.SECRET
-        elif any(_numberish(w.text) for w in tail):
-            kind = PiiKind.DIGITS
-        elif any(term[: len(normed)] == normed[-len(term) :] for term in self._term_words):
-            kind = PiiKind.TERM
-        else:
-            kind = PiiKind.EMAIL
+        elif kind is None:  # else known from what announced the tail (a seed phrase being read)
+            if any(_numberish(w.text) for w in tail):
+                kind = PiiKind.DIGITS
+            elif any(term[: len(normed)] == normed[-len(term) :] for term in self._term_words):
+                kind = PiiKind.TERM
+            else:
+                kind = PiiKind.EMAIL
         end = tail[-1].end + self.pad if until is None else min(tail[-1].end + self.pad, until)
         start = tail[0].start - self.pad
         if pauses is not None and not unchecked:

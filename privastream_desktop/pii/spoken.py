@@ -489,13 +489,14 @@ def _label_end(ws: list[_Word], i: int) -> tuple[int, str]:
     return i, ""
 
 
-# What a label announces: (most words, does a comma end it, kind). A password is a few words; a key read aloud
-# is long and Whisper garbles its joiners into words ("live on the score 4 4 7" for "live underscore 447"); a
-# seed phrase is 12 to 24 words with pauses between them.
+# What a label announces: (most words, which comma ends it, kind). A password is a few words, and a comma ends
+# it; a key read aloud is long and Whisper garbles its joiners into words ("live on the score 4 4 7" for "live
+# underscore 447"), so only a comma after a piece of code ends it ("k q z, let me reset that"); a seed phrase is
+# 12 to 24 words with pauses between them.
 _ANNOUNCED = {
-    "secret": (_SECRET_MAX_WORDS, True, PiiKind.SECRET),
-    "key": (12, False, PiiKind.SECRET),
-    "phrase": (_PHRASE_MAX_WORDS, False, PiiKind.SEED_PHRASE),
+    "secret": (_SECRET_MAX_WORDS, "any", PiiKind.SECRET),
+    "key": (12, "after code", PiiKind.SECRET),
+    "phrase": (_PHRASE_MAX_WORDS, "none", PiiKind.SEED_PHRASE),
 }
 
 
@@ -514,22 +515,30 @@ def _spoken_secrets(ws: list[_Word]) -> list[tuple[int, int, PiiKind]]:
             if ws[j].low not in _LINKS or ws[j].ends_sentence:
                 continue
             j += 1
-        most, comma_ends, kind = _ANNOUNCED[label]
-        value = _value_after(ws, j, _NOT_SECRET_START, most, comma_ends=comma_ends, spelled_as_one=True)
+        most, comma, kind = _ANNOUNCED[label]
+        value = _value_after(
+            ws,
+            j,
+            _NOT_SECRET_START,
+            most,
+            comma_ends=comma == "any",
+            spelled_as_one=True,
+            code_comma=comma == "after code",
+        )
         if value is not None:
             found.append((*value, kind))
     return found
 
 
-def open_secret_value(words: Sequence[str]) -> int | None:
+def open_secret_value(words: Sequence[str]) -> tuple[int, PiiKind] | None:
     """Index of the first word of a secret announced in ``words`` ("my seed phrase is apple, banana, ...") whose
-    value runs to the last word, so may go on in words not heard yet; None if there is none. The live guard
-    reads back to it: a seed phrase or a key read character by character lasts longer than its usual context."""
+    value runs to the last word, so may go on in words not heard yet, and its kind; None if there is none. The
+    live guard reads back to it: a seed phrase or a key read character by character outlasts its usual context."""
     units = _units(words)
     if not units or units[-1].ends_sentence:
         return None
     last = units[-1].index
-    return next((a for a, b, _ in reversed(_spoken_secrets(units)) if b == last), None)
+    return next(((a, kind) for a, b, kind in reversed(_spoken_secrets(units)) if b == last), None)
 
 
 def _value_after(
@@ -541,13 +550,15 @@ def _value_after(
     comma_ends: bool,
     whole_digits: int | None = None,
     spelled_as_one: bool = False,
+    code_comma: bool = False,
 ) -> tuple[int, int] | None:
     """Word range of what a label announces, from ``ws[j]`` (just after its "is"): fillers skipped ("the password
     is, um, hunter two"), nothing when it opens like talk about the thing (``not_start``), then up to the end of
     the sentence (or a comma), a joining word ("and", "so") or ``max_words``. With ``whole_digits``, a comma
     after that many digits ends it too: "9098812247, just say I sent you" is a whole phone number and talk.
     With ``spelled_as_one``, characters read one at a time ("2, 2, 7, 1, 9, 0", "x y z 1 2 3", "s k dash live")
-    count as one word and the commas between them end nothing: a code is read that way."""
+    count as one word and the commas between them end nothing: a code is read that way. With ``code_comma``, a
+    comma after a piece of code (``_codeish``) ends it, and no other comma does."""
     while j < len(ws) and ws[j].low in _FILLERS and not ws[j].ends_sentence:
         j += 1
     if j >= len(ws) or (ws[j].low in not_start and _spelled_end(ws, j) == j):  # "A B C 1 2 3" is no article
@@ -567,6 +578,8 @@ def _value_after(
         one_char_next = spelled_as_one and k < len(ws) and _one_char(ws[k - 1]) and _one_char(ws[k])
         if ws[k - 1].ends_sentence or (comma_ends and "," in ws[k - 1].trail and not one_char_next):
             break
+        if code_comma and "," in ws[k - 1].trail and _codeish(ws[k - 1]) and not one_char_next:
+            break
         if whole_digits is not None and digits >= whole_digits and "," in ws[k - 1].trail:
             break
     return (ws[j].index, ws[k - 1].index) if k > j else None
@@ -578,6 +591,11 @@ def _spelled_run(ws: list[_Word], k: int) -> int:
     while k - n - 1 >= 0 and _spelled(ws[k - n - 1]):
         n += 1
     return n
+
+
+def _codeish(w: _Word) -> bool:
+    """A piece of a key rather than a word: a digit in it, one character, or letters with no vowel ("kqz")."""
+    return any(c.isdigit() for c in w.core) or len(w.core) == 1 or (w.low.isalpha() and not set(w.low) & set("aeiouy"))
 
 
 def _one_char(w: _Word) -> bool:

@@ -646,6 +646,6 @@ def test_the_words_of_a_secret_still_being_said_are_bleeped_at_their_deadline():
         now = words[0].start + 1.9  # cherry is due
         guard._rule(words, words[0].start - 0.01, False, now, [], said[-3].start, now)
         (bleep,) = guard.redactions(words[0].start, words[0].end)
-        assert bleep.t_from <= words[0].start
+        assert bleep.t_from <= words[0].start and bleep.label == "[SEED]", bleep
     finally:
         guard.close()

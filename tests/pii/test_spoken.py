@@ -178,6 +178,11 @@ def test_spoken_pii(finder: SpokenPiiFinder, words: str | list[str], expected: l
         ),
         ("my twitch stream key is x y z 1 2 3 4 5 6 and", "x y z 1 2 3 4 5 6"),
         ("my api key is s k dash live dash 4 e c 3 9 f.", "s k dash live dash 4 e c 3 9 f."),
+        # a comma after a piece of the key ends it; one after a word does not ("live, underscore")
+        (
+            "my stream key is live, underscore 4 4 7 1 2 underscore kqz, let me reset that",
+            "live, underscore 4 4 7 1 2 underscore kqz,",
+        ),
         # a key is long, and tiny.en turns its joiners into words (espeak-ng's "underscore", spelled set)
         (
             "My stream key is live on the score 44712 on the score kqz. Let me reset",
