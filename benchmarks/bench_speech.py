@@ -305,7 +305,9 @@ def live_mode(
         watcher.join()
     lat = np.array(latencies or [np.inf])
     unruled = len(pending)
-    redactions = sorted(found | set(guard.redactions(t0 - 1, t0 + stream.duration + 1)), key=lambda r: r.t_from)
+    redactions = sorted(
+        found | set(guard.redactions(t0 - 1, t0 + stream.duration + 1)), key=lambda r: (r.t_from, r.t_to, r.label)
+    )
     failure = guard.failure
     stats = guard.stats
     windows = list(guard.trace or ())

@@ -604,9 +604,10 @@ def _one_char(w: _Word) -> bool:
 
 
 def _spelled(w: _Word) -> bool:
-    """Part of something read character by character: one character, a written number, or a joiner said as a
-    word ("dash", "underscore", "dot")."""
-    return _one_char(w) or w.core.isdigit() or w.low in _JOINERS
+    """Part of something read character by character: one character, a written number (Whisper's "-2" and
+    "(415)" too, and a bare "-", a digit it has not written yet), or a joiner said as a word ("dash",
+    "underscore", "dot")."""
+    return _one_char(w) or bool(_WRITTEN_RUN.match(w.core)) or w.core == "-" or w.low in _JOINERS
 
 
 def _digits_said(w: _Word) -> int:
