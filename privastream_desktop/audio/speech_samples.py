@@ -208,7 +208,8 @@ FRESH_SCRIPTS: dict[str, list[Segment]] = {
 }  # fmt: skip
 # Things read out character by character or at length, written on 2026-11-25 with the rules for them (spelled
 # names and codes, a dash in an e-mail, "pass word", stream keys, seed phrases) but before any recording of them was
-# heard: what Whisper makes of spelled letters is what this set measures (``bench_speech.py --set spelled``).
+# heard: what Whisper makes of spelled letters is what this set measures (``bench_speech.py --set spelled``). One
+# seed word was changed after the first run: "candle" is no BIP-39 word, and a real phrase never holds one.
 SPELLED_SCRIPTS: dict[str, list[Segment]] = {
     "otp_s": [B("Chat, do not type this, my verification code is"), P("two, two, seven, one, nine, oh", "secret"),
               B("thanks.")],
