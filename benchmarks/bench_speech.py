@@ -213,9 +213,8 @@ def live_mode(
     )
     sim = [0.0]  # replay: the simulated clock, stream seconds
     clock = time.monotonic if replay is None else (lambda: sim[0] + replay)
-    guard = StreamingSpeechGuard(settings, delay_s=delay, trace=trace, clock=clock, **(tuning or {}))
-    if replay is not None:  # the guard's deadline estimates use measured recognition times: take them as given
-        _replay_timing(guard, replay)
+    # a replay takes every recognition to last ``replay`` s (``busy_s``), not the time measured
+    guard = StreamingSpeechGuard(settings, delay_s=delay, trace=trace, clock=clock, busy_s=replay, **(tuning or {}))
     block_ends: list[float] = []
     late: list[tuple[float, float]] = []  # (block end, lag) for the trace
     pending: list[float] = []  # block end times (clock), in order
@@ -315,22 +314,6 @@ def live_mode(
     _report_live(stream, samples, delay, lat, unruled, heard, judged, fed, redactions, failure, stats, t0)
     if trace:
         print_trace(stream, t0, windows, late, redactions, delay, heard)
-
-
-def _replay_timing(guard: StreamingSpeechGuard, busy: float) -> None:
-    """Replace the guard's two measured times with ``busy``: how long the next recognition may take, and how long
-    this one took when deciding whether to align. Measured, they differ by milliseconds between runs and move
-    decisions at the margin."""
-    from privastream_desktop.audio.speech_guard import _ALIGN_SLACK_S
-
-    def time_to_align(now: float) -> bool:
-        if guard._ruled + guard.delay_s - (now + busy) >= _ALIGN_SLACK_S:
-            return True
-        guard.stats.align_skipped += 1
-        return False
-
-    guard._busy_bound = lambda: busy  # type: ignore[method-assign]
-    guard._time_to_align = time_to_align  # type: ignore[method-assign]
 
 
 def _report_live(stream, samples, delay, lat, unruled, heard, judged, fed, redactions, failure, stats, t0) -> None:

@@ -720,6 +720,7 @@ class StreamingSpeechGuard:
         trace: bool = False,
         snap_pauses: bool = True,
         align: bool = True,
+        busy_s: float | None = None,
     ) -> None:
         self.pad = speech_pad(settings)
         self.snap_pauses = snap_pauses  # pull bleep edges in to a pause next to the PII (``PauseMap``)
@@ -730,6 +731,9 @@ class StreamingSpeechGuard:
         self._last_busy = 0.3  # seconds the last recognition took: how long the next will
         self.context_s, self.max_window_s, self.stall_s = context_s, max_window_s, stall_s
         self.clock = clock
+        # Replays (``bench_speech.py --replay``): every recognition is taken to last this long instead of the time
+        # measured, which differs by milliseconds between runs and moves deadline decisions at the margin.
+        self._fixed_busy = busy_s
         self._recognizer = recognizer or shared_recognizer(store)
         # Live windows decode once (see SpeechRecognizer.transcribe); test doubles take no options.
         self._transcribe: Callable[..., list[Word]] = (
@@ -1097,7 +1101,10 @@ class StreamingSpeechGuard:
         """Is there time to align before the oldest audio not ruled on yet is played? ``now`` is the newest
         sample when the window was cut; recognising it has taken time since. Aligning takes ~35 ms (p90 ~45);
         a window this close to its deadline keeps the pads instead of risking it."""
-        elapsed = time.perf_counter() - self._window_started if self._window_started is not None else 0.0
+        if self._fixed_busy is not None:
+            elapsed = self._fixed_busy
+        else:
+            elapsed = time.perf_counter() - self._window_started if self._window_started is not None else 0.0
         if self._ruled + self.delay_s - (now + elapsed) >= _ALIGN_SLACK_S:
             return True
         self.stats.align_skipped += 1
@@ -1128,6 +1135,8 @@ class StreamingSpeechGuard:
 
     def _busy_bound(self) -> float:
         """How long the next recognition may take: 1.5x the last one, at least the slowest of the recent ones."""
+        if self._fixed_busy is not None:
+            return self._fixed_busy
         return max(1.5 * self._last_busy, max(self._busy_recent, default=0.0))
 
     def _disputed(self, words: Sequence[Word]) -> Word | None:
