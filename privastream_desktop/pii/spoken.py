@@ -564,15 +564,16 @@ def _value_after(
     if j >= len(ws) or (ws[j].low in not_start and _spelled_end(ws, j) == j):  # "A B C 1 2 3" is no article
         return None
     k = j
-    digits = said = run = 0
+    digits = said = 0
+    run = _spelled_run(ws, j)  # characters read one at a time right before ws[k]
     while k < len(ws) and ws[k].low not in _STOP_BEFORE:
-        spelled_on = spelled_as_one and k > j and _spelled(ws[k]) and _spelled(ws[k - 1])
-        run = run + 1 if spelled_as_one and _spelled(ws[k]) else 0
-        if not spelled_on:
-            after_code = k > j and ws[k - 1].low not in _JOINERS and _spelled_run(ws, k) >= 3  # "s k dash live"
-            if said == max_words or (spelled_as_one and run == 0 and after_code):
+        spelled = _spelled(ws[k])
+        if not (spelled_as_one and k > j and spelled and run):  # not a character going on with the ones before
+            after_code = k > j and ws[k - 1].low not in _JOINERS and run >= 3  # "s k dash live" goes on
+            if said == max_words or (spelled_as_one and not spelled and after_code):
                 break  # the cap, or talk after a code read out ("2, 2, 7, 1, 9, 0 is my ...")
             said += 1
+        run = run + 1 if spelled else 0
         k += 1
         digits += _digits_said(ws[k - 1])
         one_char_next = spelled_as_one and k < len(ws) and _one_char(ws[k - 1]) and _one_char(ws[k])
