@@ -6,7 +6,7 @@ from privastream_desktop.audio.asr import FILE_ASR_MODEL, SpeechRecognizer, Word
 from privastream_desktop.audio.blocks import AudioBlock
 from privastream_desktop.audio.redactor import AudioRedactor
 from privastream_desktop.audio.speech_guard import redact_speech_file, shared_recognizer
-from privastream_desktop.audio.speech_samples import SCRIPTS, B, synthesize
+from privastream_desktop.audio.speech_samples import SCRIPTS, SPELLED_SCRIPTS, B, synthesize
 from privastream_desktop.engine import ProtectionSettings
 from tests.audio.speech_helpers import changed_mask, covered, needs_espeak, phone_clip
 
@@ -105,8 +105,6 @@ def test_codes_and_keys_read_out_are_hidden_to_their_last_character():
     """Real voice, real models: a stream key read character by character and a 6-digit code, each after its label
     ("my stream key is", "my verification code is"), are hidden whole; the talk after them is not (beyond the
     padding for Whisper's timestamp error)."""
-    from privastream_desktop.audio.speech_samples import SPELLED_SCRIPTS
-
     settings = ProtectionSettings()
     for name, after in (("stream_key_s", "let me reset that."), ("otp_s", "thanks. I will read chat now.")):
         clip = synthesize(name, [*SPELLED_SCRIPTS[name][:2], B(after)], voice="espeak")
